@@ -1,0 +1,51 @@
+package healthserver
+
+import (
+	"errors"
+	"fmt"
+)
+
+import (
+	tri "dubbo.apache.org/dubbo-go/v3/protocol/triple/triple_protocol"
+)
+
+// The errors clients see are Triple errors with a code, so a grpc-go client
+// gets the matching gRPC status and an HTTP JSON caller the matching HTTP
+// status (NotFound is 404, InvalidArgument 400, ResourceExhausted 429,
+// Unavailable 503, Unimplemented 501 or 404).
+
+func errUnknownService() error {
+	return tri.NewError(tri.CodeNotFound, errors.New("unknown service"))
+}
+
+func errNameTooLong(n, limit int) error {
+	return tri.NewError(tri.CodeInvalidArgument, fmt.Errorf("service name is %d bytes, longer than the limit of %d", n, limit))
+}
+
+func errNameNotUTF8() error {
+	return tri.NewError(tri.CodeInvalidArgument, errors.New("service name is not valid UTF-8"))
+}
+
+func errListTooLong(n, limit int) error {
+	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("server health list exceeds maximum capacity: %d services, limit %d", n, limit))
+}
+
+func errListDisabled() error {
+	return tri.NewError(tri.CodeUnimplemented, errors.New("list is disabled on this server"))
+}
+
+func errTooManyWatchers(limit int) error {
+	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("too many watch streams: limit %d", limit))
+}
+
+func errTooManyPeerWatchers(limit int) error {
+	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("too many watch streams from this client: limit %d", limit))
+}
+
+func errDraining() error {
+	return tri.NewError(tri.CodeUnavailable, errors.New("health service is shutting down"))
+}
+
+func errCanceled(cause error) error {
+	return tri.NewError(tri.CodeCanceled, cause)
+}

@@ -1,0 +1,108 @@
+package healthserver
+
+import (
+	"context"
+)
+
+import (
+	"github.com/dubbo-health/health/triple_health"
+)
+
+// Handler serves grpc.health.v1.Health from a Server. It implements
+// triple_health.HealthHandler and has no other exported methods, so dubbo-go
+// registers it without warnings:
+//
+//	triple_health.RegisterHealthHandler(srv, hs.Handler())
+//
+// Handler is safe for concurrent use. Check allocates nothing.
+type Handler struct {
+	s *Server
+}
+
+var _ triple_health.HealthHandler = (*Handler)(nil)
+
+// Handler returns the handler that serves s.
+func (s *Server) Handler() *Handler {
+	return &Handler{s: s}
+}
+
+// Check returns the status of the requested service. An unknown service fails
+// with NotFound; a name over the length limit or not UTF-8 fails with
+// InvalidArgument. The response is shared and must not be modified.
+func (h *Handler) Check(_ context.Context, req *triple_health.HealthCheckRequest) (*triple_health.HealthCheckResponse, error) {
+	name := req.GetService()
+	if err := h.s.checkName(name); err != nil {
+		return nil, err
+	}
+	st, ok := h.s.Status(name)
+	if !ok {
+		return nil, errUnknownService()
+	}
+	return response(st), nil
+}
+
+// List returns the status of every known service. It fails with
+// ResourceExhausted when there are more than the limit (WithMaxListServices),
+// and with Unimplemented when List is turned off (WithoutList).
+func (h *Handler) List(_ context.Context, _ *triple_health.HealthListRequest) (*triple_health.HealthListResponse, error) {
+	if !h.s.opts.listEnabled {
+		return nil, errListDisabled()
+	}
+	known, err := h.s.listSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	out := &triple_health.HealthListResponse{Statuses: make(map[string]*triple_health.HealthCheckResponse, len(known))}
+	for name, e := range known {
+		out.Statuses[name] = response(e.state.Load().status)
+	}
+	return out, nil
+}
+
+// Watch sends the status of the requested service at once (SERVICE_UNKNOWN if
+// it is unknown; the stream stays open until it becomes known), then every
+// change, never the same status twice in a row. A slow reader gets the newest
+// status and skips stale ones. The stream ends when the client cancels it, or
+// with Unavailable after Shutdown's drain delay.
+func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckRequest, stream triple_health.Health_WatchServer) error {
+	name := req.GetService()
+	if err := h.s.checkName(name); err != nil {
+		return err
+	}
+	peer := stream.Conn().Peer().Addr
+	e, d, err := h.s.subscribe(name, peer)
+	if err != nil {
+		return err
+	}
+	defer h.s.unsubscribe(e, peer)
+
+	st := e.state.Load()
+	last := st.status
+	if err := stream.Send(response(last)); err != nil {
+		return err
+	}
+	for {
+		select {
+		case <-st.changed:
+			st = e.state.Load()
+			if st.status == last {
+				continue
+			}
+			last = st.status
+			if err := stream.Send(response(last)); err != nil {
+				return err
+			}
+		case <-d.ch:
+			// Shutdown published NOT_SERVING before the drain closed: make
+			// sure this stream has sent it, then end.
+			if cur := e.state.Load().status; cur != last {
+				if err := stream.Send(response(cur)); err != nil {
+					return err
+				}
+			}
+			return errDraining()
+		case <-ctx.Done():
+			return errCanceled(ctx.Err())
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package healthserver
+
+import (
+	"time"
+)
+
+// Defaults of the options. Each is documented on its option.
+const (
+	DefaultDrainDelay           = time.Second
+	DefaultMaxListServices      = 100
+	DefaultMaxServiceNameLength = 1024
+)
+
+// An Option configures a Server. Options are made by the With... functions.
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+type options struct {
+	drainDelay      time.Duration
+	listEnabled     bool
+	maxList         int
+	maxNameLength   int
+	maxWatchers     int
+	maxPeerWatchers int
+}
+
+func defaultOptions() options {
+	return options{
+		drainDelay:    DefaultDrainDelay,
+		listEnabled:   true,
+		maxList:       DefaultMaxListServices,
+		maxNameLength: DefaultMaxServiceNameLength,
+	}
+}
+
+// WithDrainDelay sets how long open Watch streams stay open after Shutdown
+// has sent them NOT_SERVING; then the server ends them with code Unavailable,
+// so they never hold up a graceful stop. Zero ends them at once, after the
+// NOT_SERVING has been sent. The default is DefaultDrainDelay (1s).
+func WithDrainDelay(d time.Duration) Option {
+	return optionFunc(func(o *options) {
+		if d < 0 {
+			d = 0
+		}
+		o.drainDelay = d
+	})
+}
+
+// WithMaxListServices sets how many services List reports at most. When the
+// server knows more, List fails with ResourceExhausted, as gRFC A90 asks.
+// The default is DefaultMaxListServices (100).
+func WithMaxListServices(n int) Option {
+	return optionFunc(func(o *options) {
+		if n < 0 {
+			n = 0
+		}
+		o.maxList = n
+	})
+}
+
+// WithoutList turns the List method off: it then fails with Unimplemented,
+// as on a server that predates List. Use it when the names of the services
+// on a port are not for everyone who can reach the port.
+func WithoutList() Option {
+	return optionFunc(func(o *options) { o.listEnabled = false })
+}
+
+// WithMaxServiceNameLength sets the longest service name, in bytes, that
+// Check and Watch accept; a longer one fails with InvalidArgument. The
+// default is DefaultMaxServiceNameLength (1024).
+func WithMaxServiceNameLength(n int) Option {
+	return optionFunc(func(o *options) {
+		if n < 1 {
+			n = 1
+		}
+		o.maxNameLength = n
+	})
+}
+
+// WithMaxWatchers limits the Watch streams open at once: total on the whole
+// server, and perPeer from one client address. A Watch beyond either limit
+// fails at once with ResourceExhausted; open streams are not affected.
+// Zero means no limit, which is the default for both.
+func WithMaxWatchers(total, perPeer int) Option {
+	return optionFunc(func(o *options) {
+		o.maxWatchers = max(total, 0)
+		o.maxPeerWatchers = max(perPeer, 0)
+	})
+}

@@ -1,0 +1,51 @@
+// Command protoc-gen-dubbo-triple is the protoc plugin that writes this
+// module's Triple stubs: a client, a handler interface and the service info
+// that dubbo-go's server needs, for every service in a .proto file.
+//
+// It is run by `make generate`; see the Makefile for the exact flags.
+//
+// Parameters (besides protogen's standard M..., paths and module):
+//
+//	package=IMPORT_PATH  write the stubs into IMPORT_PATH instead of the
+//	                     proto's own Go package. The messages then stay where
+//	                     the M option or go_package puts them (for health:
+//	                     grpc-go's grpc_health_v1), and a second file,
+//	                     NAME.alias.go, declares a type alias for every message
+//	                     and enum and a constant for every enum value, so
+//	                     users of IMPORT_PATH never import the message package.
+//
+// Only unary and server-streaming methods are supported; a client-streaming
+// or bidi-streaming method is an error.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+)
+
+import (
+	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/types/pluginpb"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "--version" {
+		fmt.Println("protoc-gen-dubbo-triple", version)
+		return
+	}
+	var flags flag.FlagSet
+	targetPackage := flags.String("package", "", "Go import path to write the stubs into")
+	protogen.Options{ParamFunc: flags.Set}.Run(func(gen *protogen.Plugin) error {
+		gen.SupportedFeatures = uint64(pluginpb.CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL)
+		for _, file := range gen.Files {
+			if !file.Generate || len(file.Services) == 0 {
+				continue
+			}
+			if err := generateFile(gen, file, protogen.GoImportPath(*targetPackage)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
