@@ -29,3 +29,9 @@ const (
 	HealthCheckResponse_NOT_SERVING     = grpc_health_v1.HealthCheckResponse_NOT_SERVING
 	HealthCheckResponse_SERVICE_UNKNOWN = grpc_health_v1.HealthCheckResponse_SERVICE_UNKNOWN
 )
+
+// Names and values of HealthCheckResponse_ServingStatus, shared with "google.golang.org/grpc/health/grpc_health_v1".
+var (
+	HealthCheckResponse_ServingStatus_name  = grpc_health_v1.HealthCheckResponse_ServingStatus_name
+	HealthCheckResponse_ServingStatus_value = grpc_health_v1.HealthCheckResponse_ServingStatus_value
+)

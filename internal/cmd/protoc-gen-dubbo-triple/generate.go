@@ -93,6 +93,12 @@ func writeAliases(g *protogen.GeneratedFile, file *protogen.File) {
 		}
 		g.P(")")
 		g.P()
+		g.P("// Names and values of ", e.GoIdent.GoName, ", shared with ", e.GoIdent.GoImportPath, ".")
+		g.P("var (")
+		g.P(e.GoIdent.GoName, "_name = ", g.QualifiedGoIdent(e.GoIdent.GoImportPath.Ident(e.GoIdent.GoName+"_name")))
+		g.P(e.GoIdent.GoName, "_value = ", g.QualifiedGoIdent(e.GoIdent.GoImportPath.Ident(e.GoIdent.GoName+"_value")))
+		g.P(")")
+		g.P()
 	}
 }
 

@@ -1,0 +1,94 @@
+package health
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+import (
+	"github.com/dubbo-health/health/healthserver"
+)
+
+// EnvAutoRegister is the environment variable that turns autoregistration
+// off when set to a false value ("false", "0", "off"). It is read when the
+// first dubbo-go server starts.
+const EnvAutoRegister = "DUBBO_HEALTH_AUTOREGISTER"
+
+// Status is a serving status of the grpc.health.v1 protocol.
+type Status = healthserver.Status
+
+// The serving statuses; see healthserver for their meaning.
+const (
+	Unknown        = healthserver.Unknown
+	Serving        = healthserver.Serving
+	NotServing     = healthserver.NotServing
+	ServiceUnknown = healthserver.ServiceUnknown
+)
+
+var (
+	defaultOnce    sync.Once
+	defaultServer  *healthserver.Server
+	defaultOptions []healthserver.Option
+	disabled       atomic.Bool
+	optionsMu      sync.Mutex
+)
+
+// Default returns the process-wide health server that autoregistration serves
+// on every Triple port of every dubbo-go server in this process. It is created
+// on first use with the options given to Configure.
+func Default() *healthserver.Server {
+	defaultOnce.Do(func() {
+		optionsMu.Lock()
+		opts := defaultOptions
+		optionsMu.Unlock()
+		defaultServer = healthserver.New(opts...)
+	})
+	return defaultServer
+}
+
+// ErrConfigured is returned by Configure once the default server exists.
+var ErrConfigured = errors.New("health: the default server already exists; call Configure before any dubbo-go server starts")
+
+// Configure sets the options of the default server, for example
+// healthserver.WithDrainDelay or healthserver.WithoutList. Call it before the
+// first dubbo-go server starts (in main or an init function); once the default
+// server exists it returns ErrConfigured and changes nothing.
+func Configure(opts ...healthserver.Option) error {
+	optionsMu.Lock()
+	defer optionsMu.Unlock()
+	if defaultServer != nil {
+		return ErrConfigured
+	}
+	defaultOptions = append(defaultOptions, opts...)
+	return nil
+}
+
+// Disable turns autoregistration off for servers started after the call:
+// they serve no health service of this module, and dubbo-go's built-in health
+// service, if linked, is left alone. Setting DUBBO_HEALTH_AUTOREGISTER=false
+// has the same effect.
+func Disable() { disabled.Store(true) }
+
+// enabled reports whether autoregistration is on.
+func enabled() bool {
+	if disabled.Load() {
+		return false
+	}
+	if v, ok := os.LookupEnv(EnvAutoRegister); ok {
+		if on, err := strconv.ParseBool(v); (err == nil && !on) || v == "off" {
+			return false
+		}
+	}
+	return true
+}
+
+// SetServingStatus sets the status of service on the default server.
+// service is a name as clients ask for it: an interface name
+// ("greet.GreetService"), a service key ("group/greet.GreetService:1.0.0"),
+// or "" for the whole server. See healthserver.Server.SetServingStatus.
+func SetServingStatus(service string, st Status) error {
+	return Default().SetServingStatus(service, st)
+}

@@ -1,0 +1,13 @@
+package healthserver_test
+
+import (
+	"testing"
+)
+
+import (
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}

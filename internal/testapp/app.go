@@ -1,0 +1,157 @@
+package testapp
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+import (
+	"dubbo.apache.org/dubbo-go/v3"
+	"dubbo.apache.org/dubbo-go/v3/global"
+	"dubbo.apache.org/dubbo-go/v3/graceful_shutdown"
+	"dubbo.apache.org/dubbo-go/v3/protocol"
+	"dubbo.apache.org/dubbo-go/v3/registry"
+	"dubbo.apache.org/dubbo-go/v3/server"
+	dubbotls "dubbo.apache.org/dubbo-go/v3/tls"
+
+	health "github.com/dubbo-health/health"
+	"github.com/dubbo-health/health/healthserver"
+	"github.com/dubbo-health/health/samples/greet"
+	"github.com/dubbo-health/health/triple_health"
+)
+
+// Main runs the test server until it is shut down.
+func Main() {
+	var (
+		port         = flag.Int("port", 20000, "Triple port")
+		port2        = flag.Int("port2", 0, "a second Triple port, 0 for none")
+		group        = flag.String("group", "", "group of the Greeter")
+		version      = flag.String("version", "", "version of the Greeter")
+		registryAddr = flag.String("registry", "", "etcd address host:port, empty for none")
+		registryType = flag.String("registry-type", "interface", "interface, service or all")
+		app          = flag.String("app", "health-e2e", "application name")
+		drain        = flag.Duration("drain", -1, "health drain delay, -1 for the default")
+		consumerWait = flag.Duration("consumer-wait", 300*time.Millisecond, "dubbo-go's consumer update wait time in shutdown")
+		noList       = flag.Bool("no-list", false, "turn List off")
+		tlsCert      = flag.String("tls-cert", "", "TLS certificate file")
+		tlsKey       = flag.String("tls-key", "", "TLS key file")
+		useInstance  = flag.Bool("instance", false, "start through dubbo.NewInstance instead of server.NewServer")
+		slow         = flag.Duration("slow", 0, "time each Greet call takes")
+	)
+	flag.Parse()
+
+	var hopts []healthserver.Option
+	if *drain >= 0 {
+		hopts = append(hopts, healthserver.WithDrainDelay(*drain))
+	}
+	if *noList {
+		hopts = append(hopts, healthserver.WithoutList())
+	}
+	if err := health.Configure(hopts...); err != nil {
+		fail(err)
+	}
+
+	shutdown := global.DefaultShutdownConfig()
+	shutdown.ConsumerUpdateWaitTime = consumerWait.String()
+	shutdown.StepTimeout = "1s"
+	shutdown.OfflineRequestWindowTimeout = "0s"
+
+	opts := []server.ServerOption{
+		server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri"), protocol.WithPort(*port)),
+		server.SetServerShutdown(shutdown),
+	}
+	if *port2 != 0 {
+		opts = append(opts, server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri2"), protocol.WithPort(*port2)))
+	}
+	if *tlsCert != "" {
+		opts = append(opts, server.WithServerTLSOption(dubbotls.WithCertFile(*tlsCert), dubbotls.WithKeyFile(*tlsKey)))
+	}
+	var regOpts []registry.Option
+	if *registryAddr != "" {
+		regOpts = append(regOpts, registry.WithEtcdV3(), registry.WithAddress(*registryAddr), registry.WithTimeout(3*time.Second))
+		switch *registryType {
+		case "service":
+			regOpts = append(regOpts, registry.WithRegisterService())
+		case "all":
+			regOpts = append(regOpts, registry.WithRegisterServiceAndInterface())
+		default:
+			regOpts = append(regOpts, registry.WithRegisterInterface())
+		}
+	}
+
+	var srv *server.Server
+	var err error
+	if *useInstance {
+		iopts := []dubbo.InstanceOption{dubbo.WithName(*app)}
+		if len(regOpts) > 0 {
+			iopts = append(iopts, dubbo.WithRegistry(regOpts...))
+		}
+		var ins *dubbo.Instance
+		if ins, err = dubbo.NewInstance(iopts...); err == nil {
+			srv, err = ins.NewServer(opts...)
+		}
+	} else {
+		if len(regOpts) > 0 {
+			opts = append(opts, server.WithServerRegistry(regOpts...))
+		}
+		srv, err = server.NewServer(opts...)
+	}
+	if err != nil {
+		fail(err)
+	}
+	var svcOpts []server.ServiceOption
+	if *group != "" {
+		svcOpts = append(svcOpts, server.WithGroup(*group))
+	}
+	if *version != "" {
+		svcOpts = append(svcOpts, server.WithVersion(*version))
+	}
+	if err := greet.RegisterGreetServiceHandler(srv, &Greeter{Delay: *slow}, svcOpts...); err != nil {
+		fail(err)
+	}
+	go control()
+	if err := srv.Serve(); err != nil {
+		fail(err)
+	}
+}
+
+// control reads commands from stdin.
+func control() {
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		f := strings.Fields(in.Text())
+		switch {
+		case len(f) == 3 && f[0] == "set":
+			name := f[1]
+			if name == "-" {
+				name = ""
+			}
+			st, ok := triple_health.HealthCheckResponse_ServingStatus_value[f[2]]
+			if !ok {
+				fmt.Println("error: unknown status", f[2])
+				continue
+			}
+			if err := health.SetServingStatus(name, health.Status(st)); err != nil {
+				fmt.Println("error:", err)
+				continue
+			}
+			fmt.Println("ok")
+		case len(f) == 1 && f[0] == "stop":
+			fmt.Println("ok")
+			_ = graceful_shutdown.Shutdown(context.Background())
+			os.Exit(0)
+		default:
+			fmt.Println("error: unknown command", in.Text())
+		}
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "testapp:", err)
+	os.Exit(2)
+}

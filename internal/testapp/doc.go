@@ -1,0 +1,14 @@
+// Package testapp is the dubbo-go server that the end-to-end tests start as a
+// child process: a Greeter plus whatever health the binary links. Two mains
+// link it: cmd/plain (this module and the filters dubbo-go's default provider
+// chain names, nothing else) and cmd/imports (dubbo-go's imports package,
+// which also links dubbo-go's built-in health service).
+//
+// Flags pick the port, group, version, registry, TLS and shutdown timings.
+// Lines on stdin control the running process:
+//
+//	set NAME STATUS   health.SetServingStatus(NAME, STATUS), NAME "-" is ""
+//	stop              graceful_shutdown.Shutdown, then exit
+//
+// Each command answers one line, "ok" or "error: ...".
+package testapp

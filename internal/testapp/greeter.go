@@ -1,0 +1,28 @@
+package testapp
+
+import (
+	"context"
+	"time"
+)
+
+import (
+	"github.com/dubbo-health/health/samples/greet"
+)
+
+// Greeter is the business service of the test server.
+type Greeter struct {
+	// Delay is how long each call takes.
+	Delay time.Duration
+}
+
+// Greet answers "hello NAME" after Delay.
+func (g *Greeter) Greet(ctx context.Context, req *greet.GreetRequest) (*greet.GreetResponse, error) {
+	if g.Delay > 0 {
+		select {
+		case <-time.After(g.Delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return &greet.GreetResponse{Greeting: "hello " + req.GetName()}, nil
+}

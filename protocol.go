@@ -1,0 +1,188 @@
+package health
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+)
+
+import (
+	"github.com/dubbogo/gost/log/logger"
+)
+
+import (
+	"dubbo.apache.org/dubbo-go/v3/common"
+	"dubbo.apache.org/dubbo-go/v3/common/constant"
+	"dubbo.apache.org/dubbo-go/v3/common/extension"
+	"dubbo.apache.org/dubbo-go/v3/global"
+	"dubbo.apache.org/dubbo-go/v3/protocol/base"
+	"dubbo.apache.org/dubbo-go/v3/protocol/triple"
+
+	"github.com/dubbo-health/health/healthserver"
+	"github.com/dubbo-health/health/triple_health"
+)
+
+// tripleProtocol wraps dubbo-go's Triple protocol to see every export,
+// unexport and destroy of a Triple service, which dubbo-go does not announce
+// otherwise:
+//
+//   - Export of a business service marks it SERVING under its interface name
+//     and its service key; its UnExport forgets it again.
+//   - Export of dubbo-go's own built-in health service is skipped, so this
+//     module's handler is the only one on /grpc.health.v1.Health/.
+//   - Destroy, which closes the listeners during graceful shutdown, first
+//     stops the health server: NOT_SERVING everywhere and every Watch ended.
+//
+// Everything else is passed to the wrapped protocol.
+type tripleProtocol struct {
+	inner base.Protocol
+}
+
+var (
+	wrapperOnce sync.Once
+	wrapper     *tripleProtocol
+)
+
+// installProtocol replaces the "tri" protocol extension by the wrapper.
+func installProtocol() {
+	extension.SetProtocol(triple.TRIPLE, func() base.Protocol {
+		wrapperOnce.Do(func() { wrapper = &tripleProtocol{inner: triple.GetProtocol()} })
+		return wrapper
+	})
+}
+
+var (
+	_ base.Protocol        = (*tripleProtocol)(nil)
+	_ base.HTTPHandlerHost = (*tripleProtocol)(nil)
+)
+
+// Export implements base.Protocol.
+func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
+	url := invoker.GetURL()
+	if !enabled() {
+		return p.inner.Export(invoker)
+	}
+	if url.Interface() == triple_health.HealthName && !isOurHandler(url) {
+		// dubbo-go's built-in health service: it was put in ServiceMap just
+		// before this call, and must leave it or ours cannot be exported.
+		_ = common.ServiceMap.UnRegister(url.Interface(), url.Protocol, url.ServiceKey())
+		logger.Infof("[Health] dubbo-go's built-in health service is replaced by dubbo-health on %s", url.Location)
+		return skippedExporter{invoker: invoker}
+	}
+	watchSignalsFor(url)
+	exporter := p.inner.Export(invoker)
+	if exporter == nil {
+		return nil
+	}
+	names := serviceNames(url)
+	exports.add(names)
+	return &trackedExporter{Exporter: exporter, names: names}
+}
+
+// Refer implements base.Protocol.
+func (p *tripleProtocol) Refer(url *common.URL) base.Invoker {
+	return p.inner.Refer(url)
+}
+
+// Destroy implements base.Protocol. dubbo-go calls it in graceful shutdown
+// right before the Triple listeners close.
+func (p *tripleProtocol) Destroy() {
+	if enabled() {
+		Default().Stop()
+	}
+	p.inner.Destroy()
+}
+
+// HostHTTPHandler implements base.HTTPHandlerHost for server.AttachHTTPHandler.
+func (p *tripleProtocol) HostHTTPHandler(url *common.URL, handler http.Handler) error {
+	host, ok := p.inner.(base.HTTPHandlerHost)
+	if !ok {
+		return fmt.Errorf("protocol %s does not support hosting attached HTTP handlers", triple.TRIPLE)
+	}
+	return host.HostHTTPHandler(url, handler)
+}
+
+// isOurHandler reports whether url exports this module's health handler.
+func isOurHandler(url *common.URL) bool {
+	svc, _ := url.GetAttribute(constant.RpcServiceKey)
+	_, ok := svc.(*healthserver.Handler)
+	return ok
+}
+
+// serviceNames returns the names a service is asked for by: its interface
+// name, and its service key when it has a group or version.
+func serviceNames(url *common.URL) []string {
+	names := []string{url.Interface()}
+	if key := url.ServiceKey(); key != "" && key != names[0] {
+		names = append(names, key)
+	}
+	return names
+}
+
+// shutdownConfig returns the graceful shutdown settings an export URL
+// carries, or nil.
+func shutdownConfig(url *common.URL) *global.ShutdownConfig {
+	raw, _ := url.GetAttribute(constant.ShutdownConfigPrefix)
+	cfg, _ := raw.(*global.ShutdownConfig)
+	return cfg
+}
+
+// trackedExporter forgets its service names on UnExport.
+type trackedExporter struct {
+	base.Exporter
+	once  sync.Once
+	names []string
+}
+
+func (e *trackedExporter) UnExport() {
+	e.once.Do(func() { exports.remove(e.names) })
+	e.Exporter.UnExport()
+}
+
+// skippedExporter stands for an export that was deliberately not done.
+type skippedExporter struct {
+	invoker base.Invoker
+}
+
+func (e skippedExporter) GetInvoker() base.Invoker { return e.invoker }
+
+func (e skippedExporter) UnExport() {}
+
+// exports counts the live exports of each service name: one name can be
+// exported on several Triple ports, and stays SERVING until the last goes.
+var exports = &exportCounter{counts: make(map[string]int)}
+
+type exportCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (c *exportCounter) add(names []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, name := range names {
+		c.counts[name]++
+		if c.counts[name] == 1 {
+			if err := Default().SetServingStatus(name, Serving); err != nil {
+				logger.Warnf("[Health] cannot mark %q SERVING: %v", name, err)
+			}
+		}
+	}
+}
+
+func (c *exportCounter) remove(names []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, name := range names {
+		c.counts[name]--
+		if c.counts[name] > 0 {
+			continue
+		}
+		delete(c.counts, name)
+		// While shut down, keep showing NOT_SERVING until the listener is
+		// gone rather than turning unknown.
+		if !Default().IsShutdown() {
+			Default().Remove(name)
+		}
+	}
+}
