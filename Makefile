@@ -35,7 +35,7 @@ generate: $(PROTOC_GEN_GO) $(PROTOC_GEN_TRIPLE) ## Regenerate triple_health/ and
 	protoc -I triple_health \
 		--plugin=protoc-gen-dubbo-triple=$(PROTOC_GEN_TRIPLE) \
 		--dubbo-triple_out=. \
-		--dubbo-triple_opt=Mhealth.proto=google.golang.org/grpc/health/grpc_health_v1,package=$(MODULE)/triple_health,module=$(MODULE) \
+		--dubbo-triple_opt=Mhealth.proto=google.golang.org/grpc/health/grpc_health_v1,package=$(MODULE)/triple_health,module=$(MODULE),failfast=grpc.health.v1.Health \
 		health.proto
 	protoc -I samples/greet \
 		--plugin=protoc-gen-go=$(PROTOC_GEN_GO) \

@@ -6,6 +6,7 @@ package triple_health
 import (
 	context "context"
 	client "dubbo.apache.org/dubbo-go/v3/client"
+	_ "dubbo.apache.org/dubbo-go/v3/cluster/cluster/failfast"
 	common "dubbo.apache.org/dubbo-go/v3/common"
 	constant "dubbo.apache.org/dubbo-go/v3/common/constant"
 	triple_protocol "dubbo.apache.org/dubbo-go/v3/protocol/triple/triple_protocol"
@@ -35,7 +36,10 @@ type Health interface {
 
 // NewHealth returns a client for the grpc.health.v1.Health service on the
 // servers that cli reaches. opts configure the reference, as for any dubbo-go service.
+// The reference is fail-fast unless opts choose another cluster: a call
+// goes to one server and is not retried on another.
 func NewHealth(cli *client.Client, opts ...client.ReferenceOption) (Health, error) {
+	opts = append([]client.ReferenceOption{client.WithClusterFailFast()}, opts...)
 	conn, err := cli.DialWithInfo(HealthName, &Health_ClientInfo, opts...)
 	if err != nil {
 		return nil, err

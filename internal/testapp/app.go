@@ -120,8 +120,13 @@ func Main() {
 	}
 }
 
-// control reads commands from stdin.
+// control reads commands from stdin and answers on file descriptor 3 when
+// TESTAPP_ANSWERS=3, else on stdout (where dubbo-go logs too).
 func control() {
+	out := os.Stdout
+	if os.Getenv("TESTAPP_ANSWERS") == "3" {
+		out = os.NewFile(3, "answers")
+	}
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		f := strings.Fields(in.Text())
@@ -133,20 +138,20 @@ func control() {
 			}
 			st, ok := triple_health.HealthCheckResponse_ServingStatus_value[f[2]]
 			if !ok {
-				fmt.Println("error: unknown status", f[2])
+				fmt.Fprintln(out, "error: unknown status", f[2])
 				continue
 			}
 			if err := health.SetServingStatus(name, health.Status(st)); err != nil {
-				fmt.Println("error:", err)
+				fmt.Fprintln(out, "error:", err)
 				continue
 			}
-			fmt.Println("ok")
+			fmt.Fprintln(out, "ok")
 		case len(f) == 1 && f[0] == "stop":
-			fmt.Println("ok")
+			fmt.Fprintln(out, "ok")
 			_ = graceful_shutdown.Shutdown(context.Background())
 			os.Exit(0)
 		default:
-			fmt.Println("error: unknown command", in.Text())
+			fmt.Fprintln(out, "error: unknown command", in.Text())
 		}
 	}
 }

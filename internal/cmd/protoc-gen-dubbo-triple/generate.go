@@ -131,8 +131,17 @@ func writeService(g *protogen.GeneratedFile, svc *protogen.Service) {
 	g.P()
 	g.P("// New", name, " returns a client for the ", full, " service on the")
 	g.P("// servers that cli reaches. opts configure the reference, as for any dubbo-go service.")
+	if failFast[full] {
+		g.P("// The reference is fail-fast unless opts choose another cluster: a call")
+		g.P("// goes to one server and is not retried on another.")
+	}
 	g.P("func New", name, "(cli *", g.QualifiedGoIdent(clientPackage.Ident("Client")), ", opts ...",
 		g.QualifiedGoIdent(clientPackage.Ident("ReferenceOption")), ") (", name, ", error) {")
+	if failFast[full] {
+		// The fail-fast cluster must be linked for the option to work.
+		g.Import("dubbo.apache.org/dubbo-go/v3/cluster/cluster/failfast")
+		g.P("opts = append([]", g.QualifiedGoIdent(clientPackage.Ident("ReferenceOption")), "{", g.QualifiedGoIdent(clientPackage.Ident("WithClusterFailFast")), "()}, opts...)")
+	}
 	g.P("conn, err := cli.DialWithInfo(", name, "Name, &", name, "_ClientInfo, opts...)")
 	g.P("if err != nil {")
 	g.P("return nil, err")
@@ -315,6 +324,9 @@ func writeMethodInfo(g *protogen.GeneratedFile, svc *protogen.Service, m *protog
 	}
 	g.P("},")
 }
+
+// failFast holds the full names of the services whose clients are fail-fast.
+var failFast = map[string]bool{}
 
 // aliased is the Go package whose messages the file being generated declares
 // aliases for; "" when the stubs sit beside the messages.

@@ -14,6 +14,12 @@
 //	                     and enum and a constant for every enum value, so
 //	                     users of IMPORT_PATH never import the message package.
 //
+//	failfast=NAME        make the client of service NAME (full proto name)
+//	                     fail-fast by default instead of dubbo-go's failover:
+//	                     one call, no retry on another provider. Health uses
+//	                     it: a health check reports on the server it reached,
+//	                     and a NotFound must not be retried three times.
+//
 // Only unary and server-streaming methods are supported; a client-streaming
 // or bidi-streaming method is an error.
 package main
@@ -36,6 +42,10 @@ func main() {
 	}
 	var flags flag.FlagSet
 	targetPackage := flags.String("package", "", "Go import path to write the stubs into")
+	flags.Func("failfast", "full name of a service whose client is fail-fast", func(name string) error {
+		failFast[name] = true
+		return nil
+	})
 	protogen.Options{ParamFunc: flags.Set}.Run(func(gen *protogen.Plugin) error {
 		gen.SupportedFeatures = uint64(pluginpb.CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL)
 		for _, file := range gen.Files {

@@ -1,0 +1,111 @@
+package e2e_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+import (
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+)
+
+// These tests ask real servers with real clients: grpc-go's health client,
+// the generated Triple client, and the go-client sample.
+
+func TestGRPCGoClient(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin)
+		cli := healthpb.NewHealthClient(dial(t, s.Addr))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+
+		resp, err := cli.Check(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("Check = %v, %v; want SERVING", resp, err)
+		}
+		_, err = cli.Check(ctx, &healthpb.HealthCheckRequest{Service: "no.such.Service"})
+		if status.Code(err) != codes.NotFound {
+			t.Errorf("Check of an unknown service: %v, want code NotFound", err)
+		}
+		list, err := cli.List(ctx, &healthpb.HealthListRequest{})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if list.GetStatuses()["greet.GreetService"].GetStatus() != healthpb.HealthCheckResponse_SERVING ||
+			list.GetStatuses()[""].GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Errorf("List = %v, want greet.GreetService and \"\" SERVING", list)
+		}
+
+		stream, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+		s.set("greet.GreetService", "NOT_SERVING")
+		expectStatus(t, stream, healthpb.HealthCheckResponse_NOT_SERVING)
+		s.set("greet.GreetService", "SERVING")
+		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+
+		unknown, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: "later.Service"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, unknown, healthpb.HealthCheckResponse_SERVICE_UNKNOWN)
+		s.set("later.Service", "SERVING")
+		expectStatus(t, unknown, healthpb.HealthCheckResponse_SERVING)
+	})
+}
+
+// expectStatus fails unless the next message on stream is want.
+func expectStatus(t *testing.T, stream healthpb.Health_WatchClient, want healthpb.HealthCheckResponse_ServingStatus) {
+	t.Helper()
+	resp, err := stream.Recv()
+	if err != nil {
+		t.Fatalf("Watch: %v, want %s", err, want)
+	}
+	if resp.GetStatus() != want {
+		t.Fatalf("Watch sent %s, want %s", resp.GetStatus(), want)
+	}
+}
+
+func TestTripleClient(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin, "-group", "g1", "-version", "1.0.0")
+		url := "tri://" + s.Addr
+
+		// The seed program of dubbo-go's health documentation.
+		lines := programLines(t, 60*time.Second, bins.goClient, "-addr", url)
+		want := "[greet.GreetService's health status:SERVING]"
+		if len(lines) != 2 || lines[0] != want || lines[1] != want {
+			t.Errorf("go-client printed %q, want %q twice", lines, want)
+		}
+
+		tclient := func(args ...string) []string {
+			return programLines(t, 60*time.Second, bins.tclient, append([]string{"-addr", url}, args...)...)
+		}
+		if got := tclient("check", "g1/greet.GreetService:1.0.0"); len(got) != 1 || got[0] != "status SERVING" {
+			t.Errorf("check by service key = %q", got)
+		}
+		// NotFound comes back as NotFound, from one call: the health
+		// client is fail-fast, so it is not retried as a failure.
+		if got := tclient("check", "no.such.Service"); len(got) != 1 || !strings.HasPrefix(got[0], "error not_found") {
+			t.Errorf("check of an unknown service = %q, want one not_found error", got)
+		}
+		got := strings.Join(tclient("list"), "\n")
+		for _, want := range []string{"=SERVING", "greet.GreetService=SERVING", "g1/greet.GreetService:1.0.0=SERVING"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("list lacks %q:\n%s", want, got)
+			}
+		}
+
+		w := startProgram(t, bins.tclient, "-addr", url, "watch", "greet.GreetService")
+		w.expect(t, 60*time.Second, "open")
+		w.expect(t, 10*time.Second, "status SERVING")
+		s.set("greet.GreetService", "NOT_SERVING")
+		w.expect(t, 10*time.Second, "status NOT_SERVING")
+	})
+}

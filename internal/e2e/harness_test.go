@@ -1,0 +1,363 @@
+package e2e_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+import (
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// bins are the programs TestMain builds: the two test servers, the Triple
+// test client and the go-client sample.
+var bins struct {
+	plain, imports, tclient, goClient string
+}
+
+// variant is one way to link a server: with or without dubbo-go's imports.
+type variant struct {
+	name string
+	bin  *string
+}
+
+var variants = []variant{
+	{name: "plain", bin: &bins.plain},
+	{name: "imports", bin: &bins.imports},
+}
+
+// buildAll builds every program into dir.
+func buildAll(dir string) error {
+	targets := []struct {
+		out *string
+		pkg string
+	}{
+		{&bins.plain, "./internal/testapp/cmd/plain"},
+		{&bins.imports, "./internal/testapp/cmd/imports"},
+		{&bins.tclient, "./internal/testapp/cmd/tclient"},
+		{&bins.goClient, "./samples/go-client"},
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		*t.out = filepath.Join(dir, filepath.Base(t.pkg))
+		args := []string{"build", "-o", *t.out}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, t.pkg)...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %v\n%s", t.pkg, err, out)
+		}
+	}
+	return nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(strings.TrimSpace(string(out))), nil
+}
+
+// forEachVariant runs f as a parallel subtest per variant.
+func forEachVariant(t *testing.T, f func(t *testing.T, bin string)) {
+	t.Helper()
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, *v.bin)
+		})
+	}
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// server is a test server running as a child process.
+type server struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	Port    int
+	Addr    string // 127.0.0.1:PORT
+	stdin   io.WriteCloser
+	answers *bufio.Reader
+	logs    *syncBuffer
+	exited  chan struct{}
+	exitErr error
+	ctlMu   sync.Mutex
+}
+
+// startServer starts bin with args and a free -port unless args set one, and
+// waits until its health says the whole server is SERVING.
+func startServer(t *testing.T, bin string, args ...string) *server {
+	t.Helper()
+	s := launchServer(t, bin, args...)
+	s.waitServing("")
+	return s
+}
+
+// launchServer starts bin without waiting for it to serve.
+func launchServer(t *testing.T, bin string, args ...string) *server {
+	t.Helper()
+	return launchServerEnv(t, bin, nil, args...)
+}
+
+// launchServerEnv is launchServer with extra environment variables (KEY=VALUE).
+func launchServerEnv(t *testing.T, bin string, env []string, args ...string) *server {
+	t.Helper()
+	port := 0
+	for i, a := range args {
+		if a == "-port" && i+1 < len(args) {
+			port, _ = strconv.Atoi(args[i+1])
+		}
+	}
+	if port == 0 {
+		port = freePort(t)
+		args = append([]string{"-port", strconv.Itoa(port)}, args...)
+	}
+	s := &server{t: t, Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), logs: &syncBuffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(bin, args...)
+	s.cmd.Env = append(append(os.Environ(), "TESTAPP_ANSWERS=3"), env...)
+	s.cmd.Stdout = s.logs
+	s.cmd.Stderr = s.logs
+	ar, aw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.ExtraFiles = []*os.File{aw}
+	s.answers = bufio.NewReader(ar)
+	if s.stdin, err = s.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	aw.Close()
+	go func() {
+		s.exitErr = s.cmd.Wait()
+		ar.Close()
+		close(s.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-s.exited:
+		default:
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+		}
+		if t.Failed() {
+			t.Logf("server %s log (last 6000 bytes):\n%s", s.Addr, s.logs.tail(6000))
+		}
+	})
+	return s
+}
+
+// waitServing waits until Check(service) answers SERVING.
+func (s *server) waitServing(service string) {
+	s.t.Helper()
+	conn := dial(s.t, s.Addr)
+	cli := healthpb.NewHealthClient(conn)
+	waitFor(s.t, 60*time.Second, fmt.Sprintf("server %s to serve %q", s.Addr, service), func() bool {
+		select {
+		case <-s.exited:
+			s.t.Fatalf("server exited early: %v\n%s", s.exitErr, s.logs.tail(4000))
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		resp, err := cli.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+		return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+	})
+}
+
+// set sets the status of name in the server process through its control
+// channel.
+func (s *server) set(name, status string) {
+	s.t.Helper()
+	if name == "" {
+		name = "-"
+	}
+	s.control("set " + name + " " + status)
+}
+
+func (s *server) control(line string) {
+	s.t.Helper()
+	s.ctlMu.Lock()
+	defer s.ctlMu.Unlock()
+	if _, err := fmt.Fprintln(s.stdin, line); err != nil {
+		s.t.Fatalf("control %q: %v", line, err)
+	}
+	answer, err := s.answers.ReadString('\n')
+	if err != nil {
+		s.t.Fatalf("control %q: %v", line, err)
+	}
+	if strings.TrimSpace(answer) != "ok" {
+		s.t.Fatalf("control %q: %s", line, answer)
+	}
+}
+
+// signal sends sig to the server process.
+func (s *server) signal(sig syscall.Signal) {
+	s.t.Helper()
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// waitExit waits up to timeout for the process to exit and returns its exit
+// code.
+func (s *server) waitExit(timeout time.Duration) int {
+	s.t.Helper()
+	select {
+	case <-s.exited:
+	case <-time.After(timeout):
+		s.t.Fatalf("server %s did not exit within %v", s.Addr, timeout)
+	}
+	var ee *exec.ExitError
+	if errors.As(s.exitErr, &ee) {
+		return ee.ExitCode()
+	}
+	return 0
+}
+
+// dial returns a grpc-go connection to addr, closed when the test ends.
+func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
+	opts = append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...)
+	conn, err := grpc.NewClient(addr, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// tool runs a command line tool with a timeout and returns its combined
+// output and exit code. A tool that is not installed fails the test: .ci/run
+// installs every tool the tests use.
+func tool(t *testing.T, timeout time.Duration, name string, args ...string) (string, int) {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is not installed (run .ci/run or see README): %v", name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, args...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("%s %v did not finish within %v:\n%s", name, args, timeout, out)
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return string(out), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return string(out), 0
+}
+
+// programLines runs one of the built programs and returns the lines of its
+// stdout that are not dubbo-go log lines.
+func programLines(t *testing.T, timeout time.Duration, bin string, args ...string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("%s %v did not finish within %v:\n%s\n%s", bin, args, timeout, out, stderr.String())
+	}
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s\n%s", bin, args, err, out, stderr.String())
+	}
+	return resultLines(string(out))
+}
+
+// resultLines drops dubbo-go's log lines (they start with a timestamp) and
+// empty lines.
+func resultLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || isLogLine(l) {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func isLogLine(l string) bool {
+	return len(l) > 4 && l[0] >= '0' && l[0] <= '9' && l[4] == '-'
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) tail(n int) string {
+	s := b.String()
+	if len(s) > n {
+		s = s[len(s)-n:]
+	}
+	return s
+}

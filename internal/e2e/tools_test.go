@@ -1,0 +1,103 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests ask real servers with the standard tools, unchanged:
+// grpc-health-probe, grpcurl and curl.
+
+func TestProbe(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin, "-group", "g1", "-version", "1.0.0")
+		probe := func(args ...string) (string, int) {
+			return tool(t, 30*time.Second, "grpc-health-probe", append([]string{"-addr", s.Addr}, args...)...)
+		}
+		for _, svc := range []string{"", "greet.GreetService", "g1/greet.GreetService:1.0.0"} {
+			out, code := probe("-service", svc)
+			if code != 0 || !strings.Contains(out, "status: SERVING") {
+				t.Errorf("probe -service %q: exit %d, %s; want 0 and SERVING", svc, code, out)
+			}
+		}
+		out, code := probe("-service", "no.such.Service")
+		if code != 3 || !strings.Contains(out, "code = NotFound") {
+			t.Errorf("probe of an unknown service: exit %d, %s; want 3 with NotFound", code, out)
+		}
+
+		// A status set through this module's API is what the probe sees, so
+		// this module's handler is the one answering (dubbo-go's built-in
+		// knows nothing of it).
+		s.set("greet.GreetService", "NOT_SERVING")
+		out, code = probe("-service", "greet.GreetService")
+		if code != 4 || !strings.Contains(out, "NOT_SERVING") {
+			t.Errorf("probe after NOT_SERVING: exit %d, %s; want 4", code, out)
+		}
+		s.set("custom.Dependency", "SERVING")
+		if out, code = probe("-service", "custom.Dependency"); code != 0 {
+			t.Errorf("probe of a status set by the program: exit %d, %s; want 0", code, out)
+		}
+	})
+}
+
+func TestGrpcurl(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin)
+		grpcurl := func(args ...string) string {
+			t.Helper()
+			out, code := tool(t, 30*time.Second, "grpcurl", append([]string{"-plaintext"}, args...)...)
+			if code != 0 {
+				t.Fatalf("grpcurl %v: exit %d\n%s", args, code, out)
+			}
+			return out
+		}
+		list := grpcurl(s.Addr, "list")
+		if n := strings.Count(list, "grpc.health.v1.Health\n"); n != 1 {
+			t.Errorf("grpcurl list shows grpc.health.v1.Health %d times, want once:\n%s", n, list)
+		}
+		desc := grpcurl(s.Addr, "describe", "grpc.health.v1.Health")
+		for _, rpc := range []string{"rpc Check", "rpc Watch", "rpc List"} {
+			if !strings.Contains(desc, rpc) {
+				t.Errorf("describe lacks %q:\n%s", rpc, desc)
+			}
+		}
+		got := grpcurl("-d", "{}", s.Addr, "grpc.health.v1.Health/List")
+		for _, want := range []string{`"greet.GreetService"`, `"": {`} {
+			if !strings.Contains(got, want) {
+				t.Errorf("List lacks %s:\n%s", want, got)
+			}
+		}
+		got = grpcurl("-d", `{"service":"greet.GreetService"}`, s.Addr, "grpc.health.v1.Health/Check")
+		if !strings.Contains(got, `"status": "SERVING"`) {
+			t.Errorf("Check through grpcurl: %s", got)
+		}
+	})
+}
+
+func TestCurlJSON(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin)
+		url := "http://" + s.Addr + "/grpc.health.v1.Health/Check"
+		curl := func(body string) string {
+			t.Helper()
+			out, code := tool(t, 30*time.Second, "curl", "-sS", "-X", "POST", "-H", "Content-Type: application/json",
+				"-d", body, "-w", "\n%{http_code}", url)
+			if code != 0 {
+				t.Fatalf("curl: exit %d\n%s", code, out)
+			}
+			return out
+		}
+		if got, want := curl(`{"service":"greet.GreetService"}`), "{\"status\":\"SERVING\"}\n200"; got != want {
+			t.Errorf("curl Check = %q, want %q", got, want)
+		}
+		got := curl(`{"service":"no.such.Service"}`)
+		if !strings.HasSuffix(got, "\n404") || !strings.Contains(got, `"code":"not_found"`) || !strings.Contains(got, "unknown service") {
+			t.Errorf("curl Check of an unknown service = %q, want 404 not_found", got)
+		}
+		s.set("greet.GreetService", "NOT_SERVING")
+		if got, want := curl(`{"service":"greet.GreetService"}`), "{\"status\":\"NOT_SERVING\"}\n200"; got != want {
+			t.Errorf("curl Check after NOT_SERVING = %q, want %q", got, want)
+		}
+	})
+}

@@ -1,0 +1,92 @@
+// Command tclient is the Triple health client of the end-to-end tests. It
+// makes one call with the generated triple_health client and prints the
+// outcome, one line per message:
+//
+//	tclient -addr tri://127.0.0.1:20000 check NAME   status SERVING | error CODE MESSAGE
+//	tclient -addr ... watch NAME                     status S (each message), then end CODE
+//	tclient -addr ... list                           NAME=STATUS lines, or error CODE MESSAGE
+//
+// NAME "-" stands for "". The watch prints "open" once the stream is set up.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+)
+
+import (
+	"dubbo.apache.org/dubbo-go/v3/client"
+	_ "dubbo.apache.org/dubbo-go/v3/imports"
+	tri "dubbo.apache.org/dubbo-go/v3/protocol/triple/triple_protocol"
+
+	"github.com/dubbo-health/health/triple_health"
+)
+
+func main() {
+	addr := flag.String("addr", "tri://127.0.0.1:20000", "server URL")
+	flag.Parse()
+	args := flag.Args()
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: tclient [-addr URL] check|watch NAME | list")
+		os.Exit(2)
+	}
+	cli, err := client.NewClient(client.WithClientURL(*addr))
+	if err != nil {
+		fmt.Println("error dial", err)
+		os.Exit(1)
+	}
+	svc, err := triple_health.NewHealth(cli)
+	if err != nil {
+		fmt.Println("error dial", err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	name := ""
+	if len(args) > 1 && args[1] != "-" {
+		name = args[1]
+	}
+	switch args[0] {
+	case "check":
+		resp, err := svc.Check(ctx, &triple_health.HealthCheckRequest{Service: name})
+		if err != nil {
+			fmt.Println("error", tri.CodeOf(err), err)
+			return
+		}
+		fmt.Println("status", resp.GetStatus())
+	case "list":
+		resp, err := svc.List(ctx, &triple_health.HealthListRequest{})
+		if err != nil {
+			fmt.Println("error", tri.CodeOf(err), err)
+			return
+		}
+		names := make([]string, 0, len(resp.GetStatuses()))
+		for n := range resp.GetStatuses() {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Printf("%s=%s\n", n, resp.GetStatuses()[n].GetStatus())
+		}
+	case "watch":
+		stream, err := svc.Watch(ctx, &triple_health.HealthCheckRequest{Service: name})
+		if err != nil {
+			fmt.Println("error", tri.CodeOf(err), err)
+			return
+		}
+		fmt.Println("open")
+		for stream.Recv() {
+			fmt.Println("status", stream.Msg().GetStatus())
+		}
+		if err := stream.Err(); err != nil {
+			fmt.Println("end", tri.CodeOf(err))
+		} else {
+			fmt.Println("end ok")
+		}
+	default:
+		fmt.Fprintln(os.Stderr, "unknown command", args[0])
+		os.Exit(2)
+	}
+}

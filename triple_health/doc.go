@@ -1,0 +1,30 @@
+// Package triple_health holds the Triple stubs of the standard gRPC health
+// service, grpc.health.v1.Health: a client (NewHealth), the handler interface
+// (HealthHandler) with RegisterHealthHandler, and the service and client
+// infos dubbo-go needs. Every file but this one is written by `make generate`
+// from health.proto and must not be edited by hand.
+//
+// A Triple client reads health exactly as dubbo-go's own documentation shows:
+//
+//	svc, err := triple_health.NewHealth(cli)
+//	resp, err := svc.Check(ctx, &triple_health.HealthCheckRequest{Service: "greet.GreetService"})
+//	stream, err := svc.Watch(ctx, req)
+//	for stream.Recv() { fmt.Println(stream.Msg().GetStatus()) }
+//
+// The client is fail-fast by default (one call to the server it reached, no
+// failover retries); pass client.WithClusterFailOver() to NewHealth for
+// dubbo-go's usual behaviour.
+//
+// # Why the messages are aliases
+//
+// The request, response and status types are type aliases of grpc-go's
+// google.golang.org/grpc/health/grpc_health_v1, not freshly generated code.
+// Every dubbo-go program links grpc_health_v1 already, and protobuf panics at
+// start-up when two Go packages register the same proto file
+// (grpc/health/v1/health.proto). Renaming the proto package, as dubbo-go's
+// built-in stubs do, avoids the panic but makes server reflection describe a
+// service that is not the one on the wire. With aliases there is one
+// registration, reflection shows the canonical grpc.health.v1.Health with
+// Check, Watch and List, and values pass unchanged between this package and
+// grpc-go code. List needs google.golang.org/grpc v1.72 or newer.
+package triple_health
