@@ -41,6 +41,7 @@ func Main() {
 		tlsCert      = flag.String("tls-cert", "", "TLS certificate file")
 		tlsKey       = flag.String("tls-key", "", "TLS key file")
 		useInstance  = flag.Bool("instance", false, "start through dubbo.NewInstance instead of server.NewServer")
+		remoteMeta   = flag.Bool("remote-metadata", false, "report metadata to the registry")
 		slow         = flag.Duration("slow", 0, "time each Greet call takes")
 	)
 	flag.Parse()
@@ -88,6 +89,9 @@ func Main() {
 	var err error
 	if *useInstance {
 		iopts := []dubbo.InstanceOption{dubbo.WithName(*app)}
+		if *remoteMeta {
+			iopts = append(iopts, dubbo.WithRemoteMetadata())
+		}
 		if len(regOpts) > 0 {
 			iopts = append(iopts, dubbo.WithRegistry(regOpts...))
 		}
@@ -96,6 +100,12 @@ func Main() {
 			srv, err = ins.NewServer(opts...)
 		}
 	} else {
+		appCfg := global.DefaultApplicationConfig()
+		appCfg.Name = *app
+		if *remoteMeta {
+			appCfg.MetadataType = "remote"
+		}
+		opts = append(opts, server.SetServerApplication(appCfg))
 		if len(regOpts) > 0 {
 			opts = append(opts, server.WithServerRegistry(regOpts...))
 		}
