@@ -63,7 +63,7 @@ func defineService(opts *server.ServiceOptions) (*server.ServiceDefinition, bool
 		Info:    &triple_health.Health_ServiceInfo,
 		Opts: []server.ServiceOption{
 			server.WithInterface(triple_health.HealthName),
-			server.WithProtocolIDs(ids),
+			onProtocols(ids),
 			server.WithNotRegister(),
 			server.WithFilter(filterName),
 		},
@@ -80,4 +80,10 @@ func afterExport(opts *server.ServiceOptions, err error) {
 	if err := Default().SetServingStatus("", Serving); err != nil {
 		logger.Errorf("[Health] cannot mark the server SERVING: %v", err)
 	}
+}
+
+// onProtocols limits a service to the protocols with the given ids.
+// (dubbo-go v3.3.2's server.WithProtocolIDs ignores a non-empty list.)
+func onProtocols(ids []string) server.ServiceOption {
+	return func(o *server.ServiceOptions) { o.Service.ProtocolIDs = ids }
 }

@@ -76,7 +76,16 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 	}
 	names := serviceNames(url)
 	exports.add(names)
-	return &trackedExporter{Exporter: exporter, names: names}
+	tracked := &trackedExporter{Exporter: exporter, names: names}
+	if isOurHandler(url) {
+		// dubbo-go records every export in ServiceMap under the protocol
+		// name, so a second Triple port (or a second server) could not
+		// export the health service again. The health service is served from
+		// its ServiceInfo and needs no entry there.
+		tracked.svc, _ = url.GetAttribute(constant.RpcServiceKey)
+		_ = common.ServiceMap.UnRegister(url.Interface(), url.Protocol, url.ServiceKey())
+	}
+	return tracked
 }
 
 // Refer implements base.Protocol.
@@ -132,10 +141,19 @@ type trackedExporter struct {
 	base.Exporter
 	once  sync.Once
 	names []string
+	svc   any // the health handler, for the exporter of the health service
 }
 
 func (e *trackedExporter) UnExport() {
 	e.once.Do(func() { exports.remove(e.names) })
+	if e.svc != nil {
+		// Triple's exporter removes its ServiceMap entry and logs an error if
+		// there is none: put the entry back for it to remove.
+		url := e.GetInvoker().GetURL()
+		if common.ServiceMap.GetServiceByServiceKey(url.Protocol, url.ServiceKey()) == nil {
+			_, _ = common.ServiceMap.Register(url.Interface(), url.Protocol, url.Group(), url.Version(), e.svc)
+		}
+	}
 	e.Exporter.UnExport()
 }
 

@@ -101,3 +101,49 @@ func TestCurlJSON(t *testing.T) {
 		}
 	})
 }
+
+// TestStartStyles: health is served whichever way the framework starts the
+// server: dubbo.NewInstance(...).NewServer() and dubbo.Load with a YAML file.
+func TestStartStyles(t *testing.T) {
+	styles := []struct {
+		name string
+		args []string
+	}{
+		{"instance", []string{"-instance"}},
+		{"load", []string{"-load"}},
+	}
+	for _, st := range styles {
+		t.Run(st.name, func(t *testing.T) {
+			forEachVariant(t, func(t *testing.T, bin string) {
+				s := startServer(t, bin, st.args...)
+				out, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr, "-service", "greet.GreetService")
+				if code != 0 {
+					t.Errorf("probe: exit %d %s", code, out)
+				}
+				s.set("greet.GreetService", "NOT_SERVING")
+				if out, code = tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr, "-service", "greet.GreetService"); code != 4 {
+					t.Errorf("probe after NOT_SERVING: exit %d %s, want 4", code, out)
+				}
+			})
+		})
+	}
+}
+
+// TestDisabled: DUBBO_HEALTH_AUTOREGISTER=false leaves the server without
+// this module's health service (dubbo-go's built-in answers if linked).
+func TestDisabled(t *testing.T) {
+	s := launchServerEnv(t, bins.plain, []string{"DUBBO_HEALTH_AUTOREGISTER=false"})
+	conn := dial(t, s.Addr)
+	waitFor(t, 60*time.Second, "the server to answer", func() bool {
+		return conn.GetState().String() == "READY" || probeCode(t, s.Addr) == 3
+	})
+	out, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr)
+	if code == 0 || !strings.Contains(out, "Unimplemented") {
+		t.Errorf("probe of a server with health disabled: exit %d %s, want Unimplemented", code, out)
+	}
+}
+
+func probeCode(t *testing.T, addr string) int {
+	_, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", addr, "-connect-timeout", "200ms", "-rpc-timeout", "500ms")
+	return code
+}

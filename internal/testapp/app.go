@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -42,6 +43,7 @@ func Main() {
 		tlsKey       = flag.String("tls-key", "", "TLS key file")
 		useInstance  = flag.Bool("instance", false, "start through dubbo.NewInstance instead of server.NewServer")
 		remoteMeta   = flag.Bool("remote-metadata", false, "report metadata to the registry")
+		load         = flag.Bool("load", false, "start through dubbo.Load with a YAML configuration")
 		slow         = flag.Duration("slow", 0, "time each Greet call takes")
 	)
 	flag.Parse()
@@ -55,6 +57,11 @@ func Main() {
 	}
 	if err := health.Configure(hopts...); err != nil {
 		fail(err)
+	}
+
+	if *load {
+		loadStyle(*app, *port, *consumerWait, *slow)
+		return
 	}
 
 	shutdown := global.DefaultShutdownConfig()
@@ -114,7 +121,9 @@ func Main() {
 	if err != nil {
 		fail(err)
 	}
-	var svcOpts []server.ServiceOption
+	// The Greeter is on the first port only: dubbo-go cannot export one
+	// service on two Triple protocols. Health is on both.
+	svcOpts := []server.ServiceOption{func(o *server.ServiceOptions) { o.Service.ProtocolIDs = []string{"tri"} }}
 	if *group != "" {
 		svcOpts = append(svcOpts, server.WithGroup(*group))
 	}
@@ -169,4 +178,37 @@ func control() {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "testapp:", err)
 	os.Exit(2)
+}
+
+// loadStyle starts the Greeter the dubbo.Load way: services set with
+// dubbo.SetProviderServiceWithInfo, everything else from a YAML file.
+func loadStyle(app string, port int, consumerWait, slow time.Duration) {
+	conf := fmt.Sprintf(`dubbo:
+  application:
+    name: %s
+  protocols:
+    tri:
+      name: tri
+      port: %d
+  shutdown:
+    consumer-update-wait-time: %s
+    step-timeout: 1s
+    offline-request-window-timeout: 0s
+`, app, port, consumerWait)
+	dir, err := os.MkdirTemp("", "testapp-load-")
+	if err != nil {
+		fail(err)
+	}
+	path := filepath.Join(dir, "dubbogo.yaml")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		fail(err)
+	}
+	dubbo.SetProviderServiceWithInfo(&Greeter{Delay: slow}, &greet.GreetService_ServiceInfo)
+	if err := dubbo.Load(dubbo.WithPath(path)); err != nil {
+		fail(err)
+	}
+	_ = os.RemoveAll(dir)
+	go control()
+	<-graceful_shutdown.Done()
+	select {} // dubbo-go's signal handler exits the process
 }
