@@ -138,8 +138,8 @@ func TestDisabled(t *testing.T) {
 		return conn.GetState().String() == "READY" || probeCode(t, s.Addr) == 3
 	})
 	out, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr)
-	if code == 0 || !strings.Contains(out, "Unimplemented") {
-		t.Errorf("probe of a server with health disabled: exit %d %s, want Unimplemented", code, out)
+	if code == 0 || !strings.Contains(out, "does not implement the grpc health protocol") {
+		t.Errorf("probe of a server with health disabled: exit %d %s, want it to say health is not implemented", code, out)
 	}
 }
 
