@@ -89,9 +89,10 @@ func TestWatchSendsEveryChange(t *testing.T) {
 		{"set serving again", set("a", healthserver.Serving), healthserver.Serving},
 		{"remove", remove("a"), healthserver.ServiceUnknown},
 		{"set after remove", set("a", healthserver.NotServing), healthserver.NotServing},
+		{"set serving before shutdown", set("a", healthserver.Serving), healthserver.Serving},
 		{"shutdown", (*healthserver.Server).Shutdown, healthserver.NotServing},
-		{"set during shutdown", set("a", healthserver.Serving), -1},
-		{"resume", (*healthserver.Server).Resume, healthserver.Serving},
+		{"set during shutdown", set("a", healthserver.Unknown), -1},
+		{"resume", (*healthserver.Server).Resume, healthserver.Unknown},
 		{"remove again", remove("a"), healthserver.ServiceUnknown},
 		{"set serving last", set("a", healthserver.Serving), healthserver.Serving},
 	}
@@ -487,7 +488,7 @@ func TestStopEndsWatchesAtOnce(t *testing.T) {
 // open, whether or not the drain timer had fired.
 func TestResumeWhileDrainTimerFires(t *testing.T) {
 	t.Parallel()
-	const servers = 1000
+	const servers = 3000
 	type run struct {
 		s *healthserver.Server
 		w *watchCall
@@ -531,13 +532,17 @@ func TestWatchLimits(t *testing.T) {
 	open := func(peer string) *watchCall {
 		t.Helper()
 		w := startWatch(t, h, "", newStream(peer))
-		w.expectNext(t, healthserver.Serving)
+		st, _ := s.Status("")
+		w.expectNext(t, st)
 		return w
 	}
 	refused := func(peer string) {
 		t.Helper()
 		st := newStream(peer)
-		err := h.Watch(context.Background(), checkReq(""), st)
+		// If the Watch is wrongly accepted, it ends with Canceled.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		err := h.Watch(ctx, checkReq(""), st)
 		wantCode(t, err, tri.CodeResourceExhausted)
 		if n := st.count.Load(); n != 0 {
 			t.Errorf("a refused Watch sent %d messages", n)
@@ -546,13 +551,13 @@ func TestWatchLimits(t *testing.T) {
 
 	a1 := open("10.0.0.1:1000")
 	open("10.0.0.1:1000")
-	refused("10.0.0.1:1000") // per peer
+	refused("10.0.0.1:1000") // per peer, although total has room
 	b1 := open("10.0.0.2:2000")
 	if n := s.Watchers(); n != 3 {
 		t.Fatalf("Watchers() = %d, want 3", n)
 	}
-	refused("10.0.0.2:2000")  // per peer, although total has room
 	c1 := open("10.0.0.3:30") // the last one within total
+	refused("10.0.0.2:2000")  // total, although its peer has room
 	refused("10.0.0.4:40")    // total
 	refused("10.0.0.1:1000")  // both
 
