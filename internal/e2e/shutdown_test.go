@@ -135,4 +135,3 @@ func TestShutdownNotHeldByWatch(t *testing.T) {
 		t.Errorf("dubbo-health stopped in %v, not faster than the built-in's %v", ours, builtin)
 	}
 }
-
