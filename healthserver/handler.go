@@ -54,7 +54,9 @@ func (h *Handler) List(_ context.Context, _ *triple_health.HealthListRequest) (*
 	}
 	out := &triple_health.HealthListResponse{Statuses: make(map[string]*triple_health.HealthCheckResponse, len(known))}
 	for name, e := range known {
-		out.Statuses[name] = response(e.state.Load().status)
+		if st := e.state.Load().status; st != ServiceUnknown { // being removed
+			out.Statuses[name] = response(st)
+		}
 	}
 	return out, nil
 }

@@ -21,6 +21,7 @@ type optionFunc func(*options)
 func (f optionFunc) apply(o *options) { f(o) }
 
 type options struct {
+	overall         OverallPolicy
 	drainDelay      time.Duration
 	listEnabled     bool
 	maxList         int
@@ -91,4 +92,28 @@ func WithMaxWatchers(total, perPeer int) Option {
 		o.maxWatchers = max(total, 0)
 		o.maxPeerWatchers = max(perPeer, 0)
 	})
+}
+
+// OverallPolicy says what the status of the whole server, "", follows besides
+// its own SetServingStatus and Shutdown.
+type OverallPolicy int
+
+const (
+	// OverallAnyCheck makes "" NOT_SERVING while any checker fails, of any
+	// service or of the whole server. It is the default: a probe of "" (as
+	// Kubernetes and grpc-health-probe send without -service) then sees every
+	// dependency.
+	OverallAnyCheck OverallPolicy = iota
+	// OverallServerChecks makes "" NOT_SERVING only while a checker of the
+	// whole server (added for service "") fails.
+	OverallServerChecks
+	// OverallAllServices makes "" NOT_SERVING while any checker of the whole
+	// server fails or any known service shows anything but SERVING, whether
+	// because of a checker or because it was set so.
+	OverallAllServices
+)
+
+// WithOverallPolicy sets what "" follows; the default is OverallAnyCheck.
+func WithOverallPolicy(p OverallPolicy) Option {
+	return optionFunc(func(o *options) { o.overall = p })
 }

@@ -31,7 +31,9 @@ type Server struct {
 	drain      *drain      // closed when open Watches must end
 	drainTimer *time.Timer // closes drain after the drain delay
 	watchers   int
-	peers      map[string]int // open Watch streams by client address
+	peers      map[string]int               // open Watch streams by client address
+	checks     map[string]map[string]*check // by service, then name
+	closed     bool
 }
 
 // New returns a Server with the given options. The overall service "" is
@@ -42,6 +44,7 @@ func New(opts ...Option) *Server {
 		entries: make(map[string]*entry),
 		drain:   newDrain(),
 		peers:   make(map[string]int),
+		checks:  make(map[string]map[string]*check),
 	}
 	for _, o := range opts {
 		o.apply(&s.opts)
@@ -68,11 +71,15 @@ func (s *Server) SetServingStatus(service string, st Status) error {
 	defer s.mu.Unlock()
 	e := s.entryLocked(service)
 	e.base = st
-	if !e.known {
-		e.known = true
-		s.publishKnownLocked()
+	if e.known {
+		s.refreshLocked(service)
+		return nil
 	}
-	s.showLocked(e)
+	// Publish the status before the name, so that a reader that finds the
+	// name finds its status too.
+	e.known = true
+	s.refreshLocked(service)
+	s.publishKnownLocked()
 	return nil
 }
 
@@ -89,7 +96,7 @@ func (s *Server) Remove(service string) {
 	e.known = false
 	e.base = Unknown
 	s.publishKnownLocked()
-	s.showLocked(e)
+	s.refreshLocked(service)
 	if e.watchers == 0 {
 		delete(s.entries, service)
 	}
@@ -102,7 +109,10 @@ func (s *Server) Status(service string) (Status, bool) {
 	if !ok {
 		return ServiceUnknown, false
 	}
-	return e.state.Load().status, true
+	// A reader that loaded the set of known services just before a Remove
+	// may find the entry already showing SERVICE_UNKNOWN: it is gone.
+	st := e.state.Load().status
+	return st, st != ServiceUnknown
 }
 
 // Statuses returns the status of every known service, as List reports it.
@@ -110,7 +120,9 @@ func (s *Server) Statuses() map[string]Status {
 	known := *s.known.Load()
 	out := make(map[string]Status, len(known))
 	for name, e := range known {
-		out[name] = e.state.Load().status
+		if st := e.state.Load().status; st != ServiceUnknown {
+			out[name] = st
+		}
 	}
 	return out
 }
@@ -150,14 +162,14 @@ func (s *Server) Stop() {
 	s.drain.close()
 }
 
-// Resume undoes Shutdown and Stop: every service shows again the status it
+// Resume undoes Shutdown and Stop (not Close): every service shows again the status it
 // would have had without them, including NOT_SERVING set on purpose before or
 // during the shutdown. Watch streams that were ended stay ended; clients open
 // new ones.
 func (s *Server) Resume() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.shutdown {
+	if !s.shutdown || s.closed {
 		return
 	}
 	s.shutdown = false
@@ -169,9 +181,7 @@ func (s *Server) Resume() {
 		s.drain = newDrain()
 	}
 	logger.Infof("[Health] resumed: services show their own status again")
-	for _, e := range s.entries {
-		s.showLocked(e)
-	}
+	s.refreshAllLocked()
 }
 
 // IsShutdown reports whether the server is shut down (Shutdown or Stop
@@ -188,9 +198,7 @@ func (s *Server) shutdownLocked() {
 	}
 	s.shutdown = true
 	logger.Infof("[Health] shutting down: every service is NOT_SERVING")
-	for _, e := range s.entries {
-		s.showLocked(e)
-	}
+	s.refreshAllLocked()
 }
 
 // entryLocked returns the entry of name, creating an unknown one.
@@ -203,18 +211,66 @@ func (s *Server) entryLocked(name string) *entry {
 	return e
 }
 
-// showLocked publishes the status e should show now.
-func (s *Server) showLocked(e *entry) {
-	st := ServiceUnknown
-	if e.known {
-		st = e.base
-		if s.shutdown {
-			st = NotServing
+// refreshLocked publishes the status that service should show now, and that
+// of "", which may depend on it.
+func (s *Server) refreshLocked(service string) {
+	if e, ok := s.entries[service]; ok && service != "" {
+		s.showLocked(e)
+	}
+	if e, ok := s.entries[""]; ok {
+		s.showLocked(e)
+	}
+}
+
+// refreshAllLocked publishes the status every entry should show now, ""
+// last.
+func (s *Server) refreshAllLocked() {
+	for name, e := range s.entries {
+		if name != "" {
+			s.showLocked(e)
 		}
 	}
-	if e.show(st) {
-		logger.Infof("[Health] service %q is now %s", e.name, st)
+	if e, ok := s.entries[""]; ok {
+		s.showLocked(e)
 	}
+}
+
+// showLocked publishes the status e should show now. In order of
+// precedence: unknown if never set; NOT_SERVING while shut down; the status
+// as set if it is not SERVING; NOT_SERVING while a checker it depends on
+// fails; else SERVING.
+func (s *Server) showLocked(e *entry) {
+	if e.show(s.deriveLocked(e)) {
+		logger.Infof("[Health] service %q is now %s", e.name, e.state.Load().status)
+	}
+}
+
+func (s *Server) deriveLocked(e *entry) Status {
+	switch {
+	case !e.known:
+		return ServiceUnknown
+	case s.shutdown:
+		return NotServing
+	case e.base != Serving:
+		return e.base
+	case s.failingLocked(e.name):
+		return NotServing
+	case e.name != "":
+		return Serving
+	}
+	switch s.opts.overall {
+	case OverallAnyCheck:
+		if s.anyFailingLocked() {
+			return NotServing
+		}
+	case OverallAllServices:
+		for name, other := range s.entries {
+			if name != "" && other.known && other.state.Load().status != Serving {
+				return NotServing
+			}
+		}
+	}
+	return Serving
 }
 
 // publishKnownLocked replaces the lock-free set of known services.
