@@ -30,6 +30,7 @@ type Server struct {
 	shutdown   bool
 	drain      *drain      // closed when open Watches must end
 	drainTimer *time.Timer // closes drain after the drain delay
+	drainGen   uint64      // counts Shutdowns, so a stale timer does nothing
 	watchers   int
 	peers      map[string]int               // open Watch streams by client address
 	checks     map[string]map[string]*check // by service, then name
@@ -144,8 +145,17 @@ func (s *Server) Shutdown() {
 		s.drain.close()
 		return
 	}
-	d := s.drain
-	s.drainTimer = time.AfterFunc(s.opts.drainDelay, d.close)
+	s.drainGen++
+	gen := s.drainGen
+	s.drainTimer = time.AfterFunc(s.opts.drainDelay, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		// A Resume, or a Resume and a new Shutdown, may have come between
+		// the timer firing and this lock: only the current shutdown drains.
+		if s.shutdown && s.drainGen == gen {
+			s.drain.close()
+		}
+	})
 }
 
 // Stop is Shutdown without the drain delay: every open Watch receives
