@@ -19,7 +19,8 @@ type entry struct {
 	// Guarded by Server.mu.
 	known    bool   // set by SetServingStatus, cleared by Remove
 	base     Status // the status as set: what is shown while not shut down
-	watchers int    // open Watch streams on this name
+	watchers    int    // open Watch streams on this name
+	transitions uint64 // changes of the shown status, for metrics
 }
 
 // state is a published status. changed is closed when a newer state replaces
@@ -45,6 +46,7 @@ func (e *entry) show(st Status) bool {
 	}
 	e.state.Store(&state{status: st, changed: make(chan struct{})})
 	close(old.changed)
+	e.transitions++
 	return true
 }
 

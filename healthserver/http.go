@@ -1,0 +1,80 @@
+package healthserver
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// The paths of the HTTP view.
+const (
+	LivenessPath  = "/healthz"
+	ReadinessPath = "/readyz"
+)
+
+// HTTPHandler returns a plain HTTP view of s for load balancers and
+// Kubernetes httpGet probes, which cannot send gRPC or POST JSON:
+//
+//	GET /healthz                 200 while the process serves, even while
+//	                             shutting down (liveness: do not restart a
+//	                             draining process)
+//	GET /readyz?service=NAME     200 when NAME is SERVING, 503 when it is not,
+//	                             404 when it is unknown; NAME defaults to "",
+//	                             the whole server
+//
+// Bodies are small JSON objects, {"status":"SERVING"} and the like. HEAD is
+// answered like GET without a body; other methods get 405. Other paths get
+// 404. The handler reads the same statuses as Check and is safe for
+// concurrent use.
+func (s *Server) HTTPHandler() http.Handler {
+	return &httpView{s: s}
+}
+
+type httpView struct {
+	s *Server
+}
+
+type viewBody struct {
+	Service *string `json:"service,omitempty"`
+	Status  string  `json:"status"`
+	Error   string  `json:"error,omitempty"`
+}
+
+func (v *httpView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != LivenessPath && r.URL.Path != ReadinessPath {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeView(w, r, http.StatusMethodNotAllowed, viewBody{Status: "ERROR", Error: "method not allowed"})
+		return
+	}
+	if r.URL.Path == LivenessPath {
+		writeView(w, r, http.StatusOK, viewBody{Status: "ALIVE"})
+		return
+	}
+	name := r.URL.Query().Get("service")
+	if err := v.s.checkName(name); err != nil {
+		writeView(w, r, http.StatusBadRequest, viewBody{Service: &name, Status: "ERROR", Error: "invalid service name"})
+		return
+	}
+	st, ok := v.s.Status(name)
+	switch {
+	case !ok:
+		writeView(w, r, http.StatusNotFound, viewBody{Service: &name, Status: ServiceUnknown.String(), Error: "unknown service"})
+	case st == Serving:
+		writeView(w, r, http.StatusOK, viewBody{Service: &name, Status: st.String()})
+	default:
+		writeView(w, r, http.StatusServiceUnavailable, viewBody{Service: &name, Status: st.String()})
+	}
+}
+
+func writeView(w http.ResponseWriter, r *http.Request, code int, body viewBody) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	if r.Method == http.MethodHead {
+		return
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}

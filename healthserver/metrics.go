@@ -1,0 +1,80 @@
+package healthserver
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The metrics of a Server, as Collector reports them.
+var (
+	servingDesc = prometheus.NewDesc("dubbo_health_serving",
+		"1 when the service is SERVING, 0 otherwise; \"\" is the whole server.", []string{"service"}, nil)
+	transitionsDesc = prometheus.NewDesc("dubbo_health_transitions_total",
+		"Changes of the status the service shows.", []string{"service"}, nil)
+	checkPassingDesc = prometheus.NewDesc("dubbo_health_check_passing",
+		"1 when the checker counts as passing, 0 otherwise.", []string{"service", "checker"}, nil)
+	checkRunsDesc = prometheus.NewDesc("dubbo_health_check_runs_total",
+		"Runs of the checker.", []string{"service", "checker"}, nil)
+	checkFailuresDesc = prometheus.NewDesc("dubbo_health_check_failures_total",
+		"Failed runs of the checker.", []string{"service", "checker"}, nil)
+	checkDurationDesc = prometheus.NewDesc("dubbo_health_check_duration_seconds",
+		"Time the checker's runs took.", []string{"service", "checker"}, nil)
+	watchStreamsDesc = prometheus.NewDesc("dubbo_health_watch_streams",
+		"Open Watch streams.", nil, nil)
+)
+
+// Collector returns a Prometheus collector of s's metrics:
+//
+//	dubbo_health_serving{service}                  gauge, 1 when SERVING
+//	dubbo_health_transitions_total{service}        counter of status changes
+//	dubbo_health_check_passing{service,checker}    gauge, 1 when passing
+//	dubbo_health_check_runs_total{service,checker}     counter
+//	dubbo_health_check_failures_total{service,checker} counter
+//	dubbo_health_check_duration_seconds{service,checker} summary (sum, count)
+//	dubbo_health_watch_streams                     gauge of open Watch streams
+//
+// The values are read when Prometheus scrapes; nothing is recorded on the
+// request path.
+func (s *Server) Collector() prometheus.Collector {
+	return collector{s: s}
+}
+
+type collector struct {
+	s *Server
+}
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{servingDesc, transitionsDesc, checkPassingDesc, checkRunsDesc,
+		checkFailuresDesc, checkDurationDesc, watchStreamsDesc} {
+		ch <- d
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for name, e := range s.entries {
+		if !e.known {
+			continue
+		}
+		serving := 0.0
+		if e.state.Load().status == Serving {
+			serving = 1
+		}
+		ch <- prometheus.MustNewConstMetric(servingDesc, prometheus.GaugeValue, serving, name)
+		ch <- prometheus.MustNewConstMetric(transitionsDesc, prometheus.CounterValue, float64(e.transitions), name)
+	}
+	for service, byName := range s.checks {
+		for name, chk := range byName {
+			passing := 0.0
+			if chk.passing {
+				passing = 1
+			}
+			ch <- prometheus.MustNewConstMetric(checkPassingDesc, prometheus.GaugeValue, passing, service, name)
+			ch <- prometheus.MustNewConstMetric(checkRunsDesc, prometheus.CounterValue, float64(chk.runs), service, name)
+			ch <- prometheus.MustNewConstMetric(checkFailuresDesc, prometheus.CounterValue, float64(chk.failedRuns), service, name)
+			ch <- prometheus.MustNewConstSummary(checkDurationDesc, chk.runs, chk.totalSeconds, nil, service, name)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(s.watchers))
+}
