@@ -17,8 +17,8 @@ type entry struct {
 	state atomic.Pointer[state]
 
 	// Guarded by Server.mu.
-	known    bool   // set by SetServingStatus, cleared by Remove
-	base     Status // the status as set: what is shown while not shut down
+	known       bool   // set by SetServingStatus, cleared by Remove
+	base        Status // the status as set: what is shown while not shut down
 	watchers    int    // open Watch streams on this name
 	transitions uint64 // changes of the shown status, for metrics
 }
