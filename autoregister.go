@@ -41,6 +41,13 @@ func init() {
 		}
 		return nil
 	})
+	// The last step of a graceful shutdown, after the listeners closed:
+	// stop the checkers.
+	extension.AddCustomShutdownCallback(func() {
+		if enabled() {
+			Default().Close()
+		}
+	})
 }
 
 // defineService tells a starting dubbo-go server to export the health
@@ -80,6 +87,7 @@ func afterExport(opts *server.ServiceOptions, err error) {
 	if err := Default().SetServingStatus("", Serving); err != nil {
 		logger.Errorf("[Health] cannot mark the server SERVING: %v", err)
 	}
+	registerDefaultMetrics()
 }
 
 // onProtocols limits a service to the protocols with the given ids.

@@ -92,3 +92,15 @@ func enabled() bool {
 func SetServingStatus(service string, st Status) error {
 	return Default().SetServingStatus(service, st)
 }
+
+// AddChecker runs c in the background for service ("" for the whole server)
+// on the default server; see healthserver.Server.AddChecker. Checkers stop at
+// the end of a graceful shutdown.
+func AddChecker(service, name string, c healthserver.Checker, opts ...healthserver.CheckOption) error {
+	return Default().AddChecker(service, name, c, opts...)
+}
+
+// RemoveChecker stops and forgets a checker of the default server.
+func RemoveChecker(service, name string) bool {
+	return Default().RemoveChecker(service, name)
+}

@@ -1,6 +1,7 @@
 package health
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -35,7 +36,8 @@ import (
 //
 // Everything else is passed to the wrapped protocol.
 type tripleProtocol struct {
-	inner base.Protocol
+	inner  base.Protocol
+	mounts mounts
 }
 
 var (
@@ -46,7 +48,9 @@ var (
 // installProtocol replaces the "tri" protocol extension by the wrapper.
 func installProtocol() {
 	extension.SetProtocol(triple.TRIPLE, func() base.Protocol {
-		wrapperOnce.Do(func() { wrapper = &tripleProtocol{inner: triple.GetProtocol()} })
+		wrapperOnce.Do(func() {
+			wrapper = &tripleProtocol{inner: triple.GetProtocol(), mounts: mounts{by: make(map[string]*httpMount)}}
+		})
 		return wrapper
 	})
 }
@@ -76,6 +80,9 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 	}
 	names := serviceNames(url)
 	exports.add(names)
+	if host, ok := p.inner.(base.HTTPHandlerHost); ok {
+		p.mounts.mountHealth(host, url)
+	}
 	tracked := &trackedExporter{Exporter: exporter, names: names}
 	if isOurHandler(url) {
 		// dubbo-go records every export in ServiceMap under the protocol
@@ -102,14 +109,18 @@ func (p *tripleProtocol) Destroy() {
 	p.inner.Destroy()
 }
 
-// HostHTTPHandler implements base.HTTPHandlerHost for server.AttachHTTPHandler.
+// HostHTTPHandler implements base.HTTPHandlerHost for
+// server.AttachHTTPHandler: the program's handler gets every path but the
+// HTTP view's.
 func (p *tripleProtocol) HostHTTPHandler(url *common.URL, handler http.Handler) error {
 	host, ok := p.inner.(base.HTTPHandlerHost)
 	if !ok {
 		return fmt.Errorf("protocol %s does not support hosting attached HTTP handlers", triple.TRIPLE)
 	}
-	return host.HostHTTPHandler(url, handler)
+	return p.mounts.mountUser(host, url, handler)
 }
+
+var errAlreadyAttached = errors.New("an HTTP handler has already been attached")
 
 // isOurHandler reports whether url exports this module's health handler.
 func isOurHandler(url *common.URL) bool {

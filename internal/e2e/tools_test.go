@@ -147,3 +147,38 @@ func probeCode(t *testing.T, addr string) int {
 	_, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", addr, "-connect-timeout", "200ms", "-rpc-timeout", "500ms")
 	return code
 }
+
+// TestHTTPView: plain GET probes on the Triple port, for load balancers and
+// Kubernetes httpGet probes, read the same statuses as gRPC.
+func TestHTTPView(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin)
+		get := func(path string) string {
+			t.Helper()
+			out, code := tool(t, 30*time.Second, "curl", "-sS", "-w", " %{http_code}", "http://"+s.Addr+path)
+			if code != 0 {
+				t.Fatalf("curl %s: exit %d %s", path, code, out)
+			}
+			return out
+		}
+		for path, want := range map[string]string{
+			"/healthz":                           `{"status":"ALIVE"}` + "\n 200",
+			"/readyz":                            `{"service":"","status":"SERVING"}` + "\n 200",
+			"/readyz?service=greet.GreetService": `{"service":"greet.GreetService","status":"SERVING"}` + "\n 200",
+			"/readyz?service=no.Such":            `{"service":"no.Such","status":"SERVICE_UNKNOWN","error":"unknown service"}` + "\n 404",
+			"/no/such/path":                      "404 page not found\n 404",
+		} {
+			if got := get(path); got != want {
+				t.Errorf("GET %s = %q, want %q", path, got, want)
+			}
+		}
+		s.set("greet.GreetService", "NOT_SERVING")
+		if got, want := get("/readyz?service=greet.GreetService"), `{"service":"greet.GreetService","status":"NOT_SERVING"}`+"\n 503"; got != want {
+			t.Errorf("GET /readyz after NOT_SERVING = %q, want %q", got, want)
+		}
+		// gRPC on the same port is unaffected.
+		if out, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr); code != 0 {
+			t.Errorf("probe: exit %d %s", code, out)
+		}
+	})
+}
