@@ -209,7 +209,7 @@ func (s *server) set(name, status string) {
 	s.control("set " + name + " " + status)
 }
 
-func (s *server) control(line string) {
+func (s *server) control(line string) string {
 	s.t.Helper()
 	s.ctlMu.Lock()
 	defer s.ctlMu.Unlock()
@@ -220,9 +220,11 @@ func (s *server) control(line string) {
 	if err != nil {
 		s.t.Fatalf("control %q: %v", line, err)
 	}
-	if strings.TrimSpace(answer) != "ok" {
+	answer = strings.TrimSpace(answer)
+	if answer != "ok" && !strings.HasPrefix(answer, "ok ") {
 		s.t.Fatalf("control %q: %s", line, answer)
 	}
+	return strings.TrimPrefix(strings.TrimPrefix(answer, "ok"), " ")
 }
 
 // signal sends sig to the server process.

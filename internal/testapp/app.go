@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -45,6 +46,7 @@ func Main() {
 		remoteMeta   = flag.Bool("remote-metadata", false, "report metadata to the registry")
 		load         = flag.Bool("load", false, "start through dubbo.Load with a YAML configuration")
 		slow         = flag.Duration("slow", 0, "time each Greet call takes")
+		id           = flag.String("id", "", "name this server puts in its greetings")
 	)
 	flag.Parse()
 
@@ -60,7 +62,7 @@ func Main() {
 	}
 
 	if *load {
-		loadStyle(*app, *port, *consumerWait, *slow)
+		loadStyle(*app, *port, *consumerWait, &Greeter{Delay: *slow, ID: *id})
 		return
 	}
 
@@ -130,7 +132,7 @@ func Main() {
 	if *version != "" {
 		svcOpts = append(svcOpts, server.WithVersion(*version))
 	}
-	if err := greet.RegisterGreetServiceHandler(srv, &Greeter{Delay: *slow}, svcOpts...); err != nil {
+	if err := greet.RegisterGreetServiceHandler(srv, &Greeter{Delay: *slow, ID: *id}, svcOpts...); err != nil {
 		fail(err)
 	}
 	go control()
@@ -165,6 +167,13 @@ func control() {
 				continue
 			}
 			fmt.Fprintln(out, "ok")
+		case len(f) == 1 && f[0] == "mem":
+			// Heap in use after a collection, and goroutines: for
+			// measuring the cost of open streams.
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			fmt.Fprintln(out, "ok", m.HeapInuse, runtime.NumGoroutine())
 		case len(f) == 1 && f[0] == "stop":
 			fmt.Fprintln(out, "ok")
 			_ = graceful_shutdown.Shutdown(context.Background())
@@ -182,7 +191,7 @@ func fail(err error) {
 
 // loadStyle starts the Greeter the dubbo.Load way: services set with
 // dubbo.SetProviderServiceWithInfo, everything else from a YAML file.
-func loadStyle(app string, port int, consumerWait, slow time.Duration) {
+func loadStyle(app string, port int, consumerWait time.Duration, g *Greeter) {
 	conf := fmt.Sprintf(`dubbo:
   application:
     name: %s
@@ -203,7 +212,7 @@ func loadStyle(app string, port int, consumerWait, slow time.Duration) {
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		fail(err)
 	}
-	dubbo.SetProviderServiceWithInfo(&Greeter{Delay: slow}, &greet.GreetService_ServiceInfo)
+	dubbo.SetProviderServiceWithInfo(g, &greet.GreetService_ServiceInfo)
 	if err := dubbo.Load(dubbo.WithPath(path)); err != nil {
 		fail(err)
 	}

@@ -8,7 +8,8 @@
 // Lines on stdin control the running process:
 //
 //	set NAME STATUS   health.SetServingStatus(NAME, STATUS), NAME "-" is ""
+//	mem               after a GC: "ok HEAP_INUSE_BYTES GOROUTINES"
 //	stop              graceful_shutdown.Shutdown, then exit
 //
-// Each command answers one line, "ok" or "error: ...".
+// Each command answers one line, starting "ok" or "error: ".
 package testapp

@@ -13,6 +13,8 @@ import (
 type Greeter struct {
 	// Delay is how long each call takes.
 	Delay time.Duration
+	// ID is added to each greeting, so callers see which server answered.
+	ID string
 }
 
 // Greet answers "hello NAME" after Delay.
@@ -24,5 +26,9 @@ func (g *Greeter) Greet(ctx context.Context, req *greet.GreetRequest) (*greet.Gr
 			return nil, ctx.Err()
 		}
 	}
-	return &greet.GreetResponse{Greeting: "hello " + req.GetName()}, nil
+	greeting := "hello " + req.GetName()
+	if g.ID != "" {
+		greeting += " from " + g.ID
+	}
+	return &greet.GreetResponse{Greeting: greeting}, nil
 }
