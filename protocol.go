@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 )
 
@@ -74,6 +75,11 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 		return skippedExporter{invoker: invoker}
 	}
 	watchSignalsFor(url)
+	if isOurHandler(url) {
+		// A health request is a service name: refuse big bodies before
+		// reading them (gRPC ResourceExhausted, HTTP 429).
+		url.SetParam(constant.MaxServerRecvMsgSize, strconv.Itoa(MaxRequestBytes))
+	}
 	exporter := p.inner.Export(invoker)
 	if exporter == nil {
 		return nil
@@ -119,6 +125,11 @@ func (p *tripleProtocol) HostHTTPHandler(url *common.URL, handler http.Handler) 
 	}
 	return p.mounts.mountUser(host, url, handler)
 }
+
+// MaxRequestBytes is the largest health request the server reads, in bytes:
+// room for a service name of the longest allowed length. A bigger request
+// fails with ResourceExhausted (HTTP 429) before it is read.
+const MaxRequestBytes = 4096
 
 var errAlreadyAttached = errors.New("an HTTP handler has already been attached")
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,6 +48,10 @@ func Main() {
 		load         = flag.Bool("load", false, "start through dubbo.Load with a YAML configuration")
 		slow         = flag.Duration("slow", 0, "time each Greet call takes")
 		id           = flag.String("id", "", "name this server puts in its greetings")
+		maxWatchers  = flag.Int("max-watchers", 0, "health Watch streams allowed in all, 0 for no limit")
+		maxPeer      = flag.Int("max-peer-watchers", 0, "health Watch streams allowed per client connection, 0 for no limit")
+		execLimit    = flag.Int("exec-limit", 0, "dubbo-go execute limit of the Greeter, 0 for none")
+		tpsLimit     = flag.Int("tps-limit", 0, "dubbo-go TPS limit of the Greeter, 0 for none")
 	)
 	flag.Parse()
 
@@ -56,6 +61,9 @@ func Main() {
 	}
 	if *noList {
 		hopts = append(hopts, healthserver.WithoutList())
+	}
+	if *maxWatchers > 0 || *maxPeer > 0 {
+		hopts = append(hopts, healthserver.WithMaxWatchers(*maxWatchers, *maxPeer))
 	}
 	if err := health.Configure(hopts...); err != nil {
 		fail(err)
@@ -132,6 +140,13 @@ func Main() {
 	if *version != "" {
 		svcOpts = append(svcOpts, server.WithVersion(*version))
 	}
+	if *execLimit > 0 {
+		svcOpts = append(svcOpts, server.WithExecuteLimit(strconv.Itoa(*execLimit)))
+	}
+	if *tpsLimit > 0 {
+		svcOpts = append(svcOpts, server.WithTpsLimiter("default"), server.WithTpsLimitRate(*tpsLimit),
+			server.WithTpsLimitStrategy("fixedWindow"))
+	}
 	if err := greet.RegisterGreetServiceHandler(srv, &Greeter{Delay: *slow, ID: *id}, svcOpts...); err != nil {
 		fail(err)
 	}
@@ -174,6 +189,8 @@ func control() {
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
 			fmt.Fprintln(out, "ok", m.HeapInuse, runtime.NumGoroutine())
+		case len(f) == 1 && f[0] == "watchers":
+			fmt.Fprintln(out, "ok", health.Default().Watchers())
 		case len(f) == 1 && f[0] == "stop":
 			fmt.Fprintln(out, "ok")
 			_ = graceful_shutdown.Shutdown(context.Background())
