@@ -1,0 +1,300 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+import (
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	"github.com/dubbo-health/health/samples/greet"
+)
+
+// watchers returns the number of open Watch streams in the server.
+func (s *server) watchers() int {
+	s.t.Helper()
+	n, err := strconv.Atoi(s.control("watchers"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return n
+}
+
+// mem returns the server's heap in use after a GC and its goroutines.
+func (s *server) mem() (heap, goroutines int) {
+	s.t.Helper()
+	if _, err := fmt.Sscan(s.control("mem"), &heap, &goroutines); err != nil {
+		s.t.Fatal(err)
+	}
+	return heap, goroutines
+}
+
+// TestWatchNeverReadAndDisconnect: a client that opens a Watch and never
+// reads holds up nobody, and one that disconnects mid-stream leaves nothing
+// behind.
+func TestWatchNeverReadAndDisconnect(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin)
+		lazy := dial(t, s.Addr)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		for i := 0; i < 5; i++ {
+			if _, err := healthpb.NewHealthClient(lazy).Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, 30*time.Second, "5 watchers", func() bool { return s.watchers() == 5 })
+		start := time.Now()
+		for i := 0; i < 500; i++ {
+			st := "NOT_SERVING"
+			if i%2 == 1 {
+				st = "SERVING"
+			}
+			s.set("greet.GreetService", st)
+		}
+		t.Logf("500 status changes with 5 unread Watch streams took %v", time.Since(start))
+		cli := healthpb.NewHealthClient(dial(t, s.Addr))
+		if resp, err := cli.Check(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"}); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Errorf("another client's Check: %v %v", resp, err)
+		}
+		lazy.Close() // disconnect mid-stream
+		waitFor(t, 30*time.Second, "the disconnected streams to be freed", func() bool { return s.watchers() == 0 })
+	})
+}
+
+// TestWatchChurn opens and cancels 1,000 Watch streams in cycles: no
+// goroutine and no memory is left behind.
+func TestWatchChurn(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin)
+		conns := make([]*grpc.ClientConn, 4)
+		for i := range conns {
+			conns[i] = dial(t, s.Addr)
+		}
+		// Warm up connections and pools before the baseline.
+		churn(t, s, conns, 50)
+		heap0, g0 := s.mem()
+		for cycle := 0; cycle < 5; cycle++ {
+			churn(t, s, conns, 200)
+		}
+		heap1, g1 := s.mem()
+		t.Logf("after 1,000 Watch streams opened and cancelled: goroutines %d -> %d, heap %d -> %d bytes", g0, g1, heap0, heap1)
+		if g1 > g0+5 {
+			t.Errorf("goroutines grew from %d to %d", g0, g1)
+		}
+		if heap1 > heap0+4<<20 {
+			t.Errorf("heap grew from %d to %d bytes", heap0, heap1)
+		}
+	})
+}
+
+// churn opens n Watch streams over conns, waits until the server has them
+// all, cancels them and waits until the server has freed them.
+func churn(t *testing.T, s *server, conns []*grpc.ClientConn, n int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	for i := 0; i < n; i++ {
+		stream, err := healthpb.NewHealthClient(conns[i%len(conns)]).Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 30*time.Second, fmt.Sprintf("%d watchers", n), func() bool { return s.watchers() == n })
+	cancel()
+	waitFor(t, 30*time.Second, "watchers freed", func() bool { return s.watchers() == 0 })
+}
+
+// TestWatchFlood: Watch streams beyond the limits fail with
+// ResourceExhausted; the open ones keep working.
+func TestWatchFlood(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin, "-max-watchers", "30", "-max-peer-watchers", "10")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var open []healthpb.Health_WatchClient
+		watch := func(conn *grpc.ClientConn) error {
+			stream, err := healthpb.NewHealthClient(conn).Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
+			if err != nil {
+				return err
+			}
+			if _, err := stream.Recv(); err != nil {
+				return err
+			}
+			open = append(open, stream)
+			return nil
+		}
+		conns := []*grpc.ClientConn{dial(t, s.Addr), dial(t, s.Addr), dial(t, s.Addr), dial(t, s.Addr)}
+		for i, conn := range conns[:3] {
+			for j := 0; j < 10; j++ {
+				if err := watch(conn); err != nil {
+					t.Fatalf("watch %d on connection %d: %v", j, i, err)
+				}
+			}
+			if i == 0 {
+				err := watch(conn)
+				if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "from this client") {
+					t.Errorf("11th watch on one connection: %v, want ResourceExhausted", err)
+				}
+			}
+		}
+		if err := watch(conns[3]); status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "limit 30") {
+			t.Errorf("31st watch: %v, want ResourceExhausted", err)
+		}
+		s.set("greet.GreetService", "NOT_SERVING")
+		for i, stream := range open {
+			if resp, err := stream.Recv(); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+				t.Fatalf("open watch %d after the flood: %v %v", i, resp, err)
+			}
+		}
+	})
+}
+
+// TestProbeUnderBusinessSaturation: with the Greeter saturated and rejecting
+// calls (dubbo-go's execute limit), health probes still answer, fast.
+func TestProbeUnderBusinessSaturation(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin, "-exec-limit", "2", "-slow", "20ms")
+		load := dial(t, s.Addr)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		var ok, rejected atomic.Int64
+		for i := 0; i < 32; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() == nil {
+					err := load.Invoke(ctx, "/greet.GreetService/Greet", &greet.GreetRequest{Name: "x"}, &greet.GreetResponse{})
+					if err == nil {
+						ok.Add(1)
+					} else if ctx.Err() == nil {
+						rejected.Add(1)
+					}
+				}
+			}()
+		}
+		waitFor(t, 30*time.Second, "the Greeter to reject calls", func() bool { return rejected.Load() > 100 })
+
+		probe := healthpb.NewHealthClient(dial(t, s.Addr))
+		var lat []time.Duration
+		for i := 0; i < 300; i++ {
+			start := time.Now()
+			pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+			resp, err := probe.Check(pctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
+			pcancel()
+			if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				t.Fatalf("probe %d under load: %v %v", i, resp, err)
+			}
+			lat = append(lat, time.Since(start))
+		}
+		cancel()
+		wg.Wait()
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
+		t.Logf("300 probes while the Greeter was saturated (%d calls ok, %d rejected): p50 %v, p99 %v, max %v",
+			ok.Load(), rejected.Load(), p50, p99, lat[len(lat)-1])
+		if p99 > time.Second {
+			t.Errorf("probe p99 %v under business load", p99)
+		}
+	})
+}
+
+// TestSIGTERMWith1000Watches: every one of 1,000 open Watch streams receives
+// NOT_SERVING, every stream ends, and the process exits within the drain
+// delay plus one second.
+func TestSIGTERMWith1000Watches(t *testing.T) {
+	const n = 1000
+	const drain = 500 * time.Millisecond
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin, "-drain", drain.String(), "-consumer-wait", "200ms")
+		conns := make([]*grpc.ClientConn, 10)
+		for i := range conns {
+			conns[i] = dial(t, s.Addr)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var notServing, ended, other atomic.Int64
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			stream, err := healthpb.NewHealthClient(conns[i%len(conns)]).Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp, err := stream.Recv(); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				t.Fatalf("watch %d: %v %v", i, resp, err)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					resp, err := stream.Recv()
+					if err != nil {
+						if status.Code(err) == codes.Unavailable {
+							ended.Add(1)
+						} else {
+							other.Add(1)
+						}
+						return
+					}
+					if resp.GetStatus() == healthpb.HealthCheckResponse_NOT_SERVING {
+						notServing.Add(1)
+					}
+				}
+			}()
+		}
+		waitFor(t, 30*time.Second, "all watchers", func() bool { return s.watchers() == n })
+		start := time.Now()
+		s.signal(syscall.SIGTERM)
+		s.waitExit(drain + 10*time.Second)
+		exit := time.Since(start)
+		wg.Wait()
+		t.Logf("SIGTERM with %d open Watch streams: %d received NOT_SERVING, %d ended with Unavailable, %d other ends; exit after %v",
+			n, notServing.Load(), ended.Load(), other.Load(), exit)
+		if notServing.Load() != n {
+			t.Errorf("%d of %d watchers received NOT_SERVING", notServing.Load(), n)
+		}
+		if ended.Load() != n {
+			t.Errorf("%d of %d streams ended with Unavailable", ended.Load(), n)
+		}
+		if exit > drain+time.Second {
+			t.Errorf("exit took %v, more than the drain delay plus one second", exit)
+		}
+	})
+}
+
+// TestRegistryGoesAway: etcd dies under a running server; health keeps
+// serving and statuses stay truthful.
+func TestRegistryGoesAway(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		reg := startEtcd(t)
+		s := startServer(t, bin, "-registry", reg.Addr)
+		waitFor(t, 30*time.Second, "the Greeter in etcd", func() bool {
+			kv, err := reg.keys()
+			return err == nil && containsAny(kv, "greet.GreetService")
+		})
+		reg.stop()
+		for _, want := range []struct{ set, code string }{{"", "0"}, {"NOT_SERVING", "4"}, {"SERVING", "0"}} {
+			if want.set != "" {
+				s.set("greet.GreetService", want.set)
+			}
+			out, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr, "-service", "greet.GreetService")
+			if strconv.Itoa(code) != want.code {
+				t.Errorf("with etcd gone, after set %q: probe exit %d %s, want %s", want.set, code, out, want.code)
+			}
+		}
+	})
+}
