@@ -5,16 +5,24 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 import (
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+import (
 	"dubbo.apache.org/dubbo-go/v3"
+	"dubbo.apache.org/dubbo-go/v3/common/extension"
 	"dubbo.apache.org/dubbo-go/v3/global"
 	"dubbo.apache.org/dubbo-go/v3/graceful_shutdown"
 	"dubbo.apache.org/dubbo-go/v3/protocol"
@@ -23,6 +31,7 @@ import (
 	dubbotls "dubbo.apache.org/dubbo-go/v3/tls"
 
 	health "github.com/dubbo-health/health"
+	"github.com/dubbo-health/health/checkers"
 	"github.com/dubbo-health/health/healthserver"
 	"github.com/dubbo-health/health/samples/greet"
 	"github.com/dubbo-health/health/triple_health"
@@ -52,8 +61,15 @@ func Main() {
 		maxPeer      = flag.Int("max-peer-watchers", 0, "health Watch streams allowed per client connection, 0 for no limit")
 		execLimit    = flag.Int("exec-limit", 0, "dubbo-go execute limit of the Greeter, 0 for none")
 		tpsLimit     = flag.Int("tps-limit", 0, "dubbo-go TPS limit of the Greeter, 0 for none")
+		checkTCP     = flag.String("check-tcp", "", "address the Greeter depends on (TCP checker)")
+		checkHTTP    = flag.String("check-http", "", "URL the whole server depends on (HTTP GET checker)")
+		checkGRPC    = flag.String("check-grpc", "", "address of a health server whose \"\" the Greeter depends on")
+		metricsAddr  = flag.String("metrics-addr", "", "address to serve Prometheus's default registry on")
+		cpuProfile   = flag.String("cpuprofile", "", "write a CPU profile to this file, from start until stop or shutdown")
+		memProfile   = flag.String("memprofile", "", "write a heap profile to this file at each mem command")
 	)
 	flag.Parse()
+	startProfiles(*cpuProfile, *memProfile)
 
 	var hopts []healthserver.Option
 	if *drain >= 0 {
@@ -67,6 +83,10 @@ func Main() {
 	}
 	if err := health.Configure(hopts...); err != nil {
 		fail(err)
+	}
+	addCheckers(*checkTCP, *checkHTTP, *checkGRPC)
+	if *metricsAddr != "" {
+		go func() { fail(http.ListenAndServe(*metricsAddr, promhttp.Handler())) }()
 	}
 
 	if *load {
@@ -188,17 +208,66 @@ func control() {
 			runtime.GC()
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
+			if err := writeHeapProfile(); err != nil {
+				fmt.Fprintln(out, "error:", err)
+				continue
+			}
 			fmt.Fprintln(out, "ok", m.HeapInuse, runtime.NumGoroutine())
 		case len(f) == 1 && f[0] == "watchers":
 			fmt.Fprintln(out, "ok", health.Default().Watchers())
 		case len(f) == 1 && f[0] == "stop":
 			fmt.Fprintln(out, "ok")
 			_ = graceful_shutdown.Shutdown(context.Background())
+			stopCPUProfile()
 			os.Exit(0)
 		default:
 			fmt.Fprintln(out, "error: unknown command", in.Text())
 		}
 	}
+}
+
+// Profiling, for make bench's profile runs: -cpuprofile and -memprofile.
+var (
+	stopCPUProfile  = func() {}
+	heapProfilePath string
+)
+
+// startProfiles starts the CPU profile, if asked for, and arranges for it to
+// be written when the server stops, by the stop command or a signal.
+func startProfiles(cpuPath, heapPath string) {
+	heapProfilePath = heapPath
+	if cpuPath == "" {
+		return
+	}
+	f, err := os.Create(cpuPath)
+	if err != nil {
+		fail(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fail(err)
+	}
+	stopCPUProfile = sync.OnceFunc(func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	})
+	extension.AddCustomShutdownCallback(stopCPUProfile)
+}
+
+// writeHeapProfile writes the heap profile as of the last GC to the
+// -memprofile file, if one was given.
+func writeHeapProfile() error {
+	if heapProfilePath == "" {
+		return nil
+	}
+	f, err := os.Create(heapProfilePath)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func fail(err error) {
@@ -237,4 +306,25 @@ func loadStyle(app string, port int, consumerWait time.Duration, g *Greeter) {
 	go control()
 	<-graceful_shutdown.Done()
 	select {} // dubbo-go's signal handler exits the process
+}
+
+// addCheckers adds the dependency checkers the flags ask for, checking every
+// 50ms and turning failing after two failed runs.
+func addCheckers(tcpAddr, httpURL, grpcAddr string) {
+	opts := []healthserver.CheckOption{healthserver.Every(50 * time.Millisecond), healthserver.Jitter(0),
+		healthserver.Timeout(time.Second), healthserver.FailureThreshold(2)}
+	add := func(service, name string, c healthserver.Checker) {
+		if err := health.AddChecker(service, name, c, opts...); err != nil {
+			fail(err)
+		}
+	}
+	if tcpAddr != "" {
+		add("greet.GreetService", "tcp", checkers.TCP(tcpAddr))
+	}
+	if httpURL != "" {
+		add("", "http", checkers.HTTPGet(httpURL))
+	}
+	if grpcAddr != "" {
+		add("greet.GreetService", "downstream", checkers.GRPCHealth(grpcAddr, ""))
+	}
 }
