@@ -26,6 +26,12 @@
 //
 //	health.SetServingStatus("greet.GreetService", health.NotServing)
 //
+// AddChecker adds background dependency checks (package checkers has TCP,
+// HTTP, gRPC-health and function checkers). Every Triple port also serves a
+// plain HTTP view, GET /healthz and /readyz?service=NAME, for load balancers
+// and Kubernetes httpGet probes (DisableHTTP or DUBBO_HEALTH_HTTP=false turn
+// it off), and the statuses are exported to Prometheus's default registry.
+//
 // Configure sets its options before the first server starts; Disable, or
 // DUBBO_HEALTH_AUTOREGISTER=false, turns autoregistration off.
 //

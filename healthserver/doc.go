@@ -35,6 +35,19 @@
 //     fail with InvalidArgument; SetServingStatus rejects statuses other than
 //     SERVING, NOT_SERVING and UNKNOWN.
 //
+// # Checkers, derived status, HTTP and metrics
+//
+// AddChecker runs a Checker (see package checkers for built-in ones) in the
+// background for a service or for the whole server; the status a service
+// shows is derived: unknown if never set; NOT_SERVING while shut down; the
+// status as set if that is not SERVING; NOT_SERVING while one of its
+// checkers fails; else SERVING. "" also follows WithOverallPolicy. Checks
+// never run on the request path.
+//
+// HTTPHandler is a plain GET view (/healthz, /readyz?service=NAME) of the
+// same statuses for load balancers and Kubernetes httpGet probes, and
+// Collector exports them to Prometheus.
+//
 // # Concurrency
 //
 // Server and Handler are safe for concurrent use. Statuses are published
@@ -42,5 +55,6 @@
 // allocates nothing. A status change takes a mutex, publishes the new status
 // and wakes every Watch of the name by closing one channel; it never waits for
 // a watcher. Each Watch stream runs in the goroutine the transport gives it
-// and starts none of its own.
+// and starts none of its own. Each checker runs in a goroutine of its own,
+// plus one per run, until RemoveChecker or Close.
 package healthserver

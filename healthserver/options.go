@@ -9,6 +9,7 @@ const (
 	DefaultDrainDelay           = time.Second
 	DefaultMaxListServices      = 100
 	DefaultMaxServiceNameLength = 1024
+	DefaultMaxWatchers          = 20000
 )
 
 // An Option configures a Server. Options are made by the With... functions.
@@ -36,6 +37,7 @@ func defaultOptions() options {
 		listEnabled:   true,
 		maxList:       DefaultMaxListServices,
 		maxNameLength: DefaultMaxServiceNameLength,
+		maxWatchers:   DefaultMaxWatchers,
 	}
 }
 
@@ -84,9 +86,11 @@ func WithMaxServiceNameLength(n int) Option {
 }
 
 // WithMaxWatchers limits the Watch streams open at once: total on the whole
-// server, and perPeer from one client address. A Watch beyond either limit
-// fails at once with ResourceExhausted; open streams are not affected.
-// Zero means no limit, which is the default for both.
+// server, and perPeer from one client address (one connection). A Watch
+// beyond either limit fails at once with ResourceExhausted; open streams are
+// not affected. Zero means no limit. The defaults are DefaultMaxWatchers
+// (20,000, some hundreds of megabytes of streams) in all and no limit per
+// peer, where HTTP/2 already allows at most 250 streams per connection.
 func WithMaxWatchers(total, perPeer int) Option {
 	return optionFunc(func(o *options) {
 		o.maxWatchers = max(total, 0)

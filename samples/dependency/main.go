@@ -4,11 +4,12 @@
 //
 //   - a checker marks greet.GreetService NOT_SERVING while a TCP dependency
 //     (a database, say) cannot be reached, and SERVING again when it can;
+//
 //   - a condition of the program's own (here: a file that an operator creates
 //     to take the instance out of rotation) sets it NOT_SERVING by hand and
 //     back.
 //
-//	go run ./samples/dependency -port 20000 -db 127.0.0.1:5432 -maintenance /tmp/maintenance
+//     go run ./samples/dependency -port 20000 -db 127.0.0.1:5432 -maintenance /tmp/maintenance
 //
 // Watch it with `grpc-health-probe -addr 127.0.0.1:20000 -service
 // greet.GreetService`, or `curl 'http://127.0.0.1:20000/readyz?service=greet.GreetService'`,
