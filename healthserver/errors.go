@@ -1,6 +1,7 @@
 package healthserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -46,6 +47,11 @@ func errDraining() error {
 	return tri.NewError(tri.CodeUnavailable, errors.New("health service is shutting down"))
 }
 
-func errCanceled(cause error) error {
+// errEnded is the error of a Watch whose context ended: Canceled, or
+// DeadlineExceeded when that is why.
+func errEnded(cause error) error {
+	if errors.Is(cause, context.DeadlineExceeded) {
+		return tri.NewError(tri.CodeDeadlineExceeded, cause)
+	}
 	return tri.NewError(tri.CodeCanceled, cause)
 }

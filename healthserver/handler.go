@@ -104,7 +104,7 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 			}
 			return errDraining()
 		case <-ctx.Done():
-			return errCanceled(ctx.Err())
+			return errEnded(ctx.Err())
 		}
 	}
 }

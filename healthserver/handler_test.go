@@ -164,7 +164,7 @@ func TestCheckNeverServiceUnknown(t *testing.T) {
 			}
 		}()
 	}
-	for i := 0; i < 20000 && len(errc) == 0; i++ {
+	for i := 0; i < 5000 && len(errc) == 0; i++ {
 		if err := s.SetServingStatus(service, healthserver.Serving); err != nil {
 			t.Fatal(err)
 		}

@@ -24,6 +24,11 @@ import (
 // after it.
 const waitTimeout = 15 * time.Second
 
+// cleanupTimeout bounds the wait for each Watch to end when its test ends.
+// It is shorter than waitTimeout: a test that leaves many streams behind has
+// already failed, and goleak reports them.
+const cleanupTimeout = 5 * time.Second
+
 // testConn is the triple_protocol.StreamingHandlerConn of a testStream. Only
 // Peer is implemented; the server needs nothing else.
 type testConn struct {
@@ -149,8 +154,8 @@ func startWatch(tb testing.TB, h *healthserver.Handler, service string, stream *
 		stream.close()
 		select {
 		case <-w.done:
-		case <-time.After(waitTimeout):
-			tb.Errorf("Watch(%q) did not return after its context was cancelled", service)
+		case <-time.After(cleanupTimeout):
+			tb.Errorf("Watch(%q) did not return within %v after its context was cancelled", service, cleanupTimeout)
 		}
 	})
 	return w

@@ -421,6 +421,47 @@ func TestShutdownDrainsWatches(t *testing.T) {
 	}
 }
 
+// TestDrainReachesSlowWatchers shuts down while Watch streams are blocked in
+// Send: when they get going again, the drain has already happened, and each
+// must still send NOT_SERVING before it ends.
+func TestDrainReachesSlowWatchers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts []healthserver.Option
+		stop func(*healthserver.Server)
+	}{
+		{name: "shutdown without delay", opts: []healthserver.Option{healthserver.WithDrainDelay(0)}, stop: (*healthserver.Server).Shutdown},
+		{name: "stop", opts: []healthserver.Option{healthserver.WithDrainDelay(time.Hour)}, stop: (*healthserver.Server).Stop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := healthserver.New(tt.opts...)
+			var ws []*watchCall
+			for i := range 16 {
+				w := startWatch(t, s.Handler(), "", newGatedStream(fmt.Sprintf("peer%d", i)))
+				<-w.stream.entered
+				ws = append(ws, w)
+			}
+			tt.stop(s)
+			for _, w := range ws {
+				w.stream.release()
+			}
+			for i, w := range ws {
+				var got []healthserver.Status
+				for range 2 {
+					got = append(got, w.next(t))
+				}
+				if want := []healthserver.Status{healthserver.Serving, healthserver.NotServing}; fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("slow watcher %d got %v, want %v", i, got, want)
+				}
+				w.expectEnd(t, tri.CodeUnavailable)
+			}
+		})
+	}
+}
+
 func TestWatchOpenedDuringDrainDelay(t *testing.T) {
 	t.Parallel()
 	s := healthserver.New(healthserver.WithDrainDelay(time.Hour))
@@ -498,8 +539,8 @@ func TestResumeWhileDrainTimerFires(t *testing.T) {
 		delay := time.Duration(1+i%50) * time.Microsecond
 		s := healthserver.New(healthserver.WithDrainDelay(delay))
 		s.Shutdown()
-		for start := time.Now(); time.Since(start) < delay; {
-			// Resume when the timer is due.
+		// Resume when the timer is due, or a few microseconds later.
+		for start, due := time.Now(), delay+time.Duration(i%8)*time.Microsecond; time.Since(start) < due; {
 		}
 		s.Resume()
 		runs[i] = run{s: s, w: startWatch(t, s.Handler(), "", newStream("peer"))}

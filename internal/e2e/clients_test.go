@@ -109,3 +109,29 @@ func TestTripleClient(t *testing.T) {
 		w.expect(t, 10*time.Second, "status NOT_SERVING")
 	})
 }
+
+// TestExportAfterStart: a service exported after the server started is
+// picked up (SERVING), and turns unknown when it is unexported.
+func TestExportAfterStart(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin)
+		cli := healthpb.NewHealthClient(dial(t, s.Addr))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		stream, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: "late.GreetService"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVICE_UNKNOWN)
+		s.control("export late.GreetService")
+		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+		if out, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr, "-service", "late.GreetService"); code != 0 {
+			t.Errorf("probe of the late service: exit %d %s", code, out)
+		}
+		s.control("unexport late.GreetService")
+		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVICE_UNKNOWN)
+		if _, err := cli.Check(ctx, &healthpb.HealthCheckRequest{Service: "late.GreetService"}); status.Code(err) != codes.NotFound {
+			t.Errorf("Check of the unexported service: %v, want NotFound", err)
+		}
+	})
+}

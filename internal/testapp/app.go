@@ -170,15 +170,16 @@ func Main() {
 	if err := greet.RegisterGreetServiceHandler(srv, &Greeter{Delay: *slow, ID: *id}, svcOpts...); err != nil {
 		fail(err)
 	}
-	go control()
+	go control(srv)
 	if err := srv.Serve(); err != nil {
 		fail(err)
 	}
 }
 
 // control reads commands from stdin and answers on file descriptor 3 when
-// TESTAPP_ANSWERS=3, else on stdout (where dubbo-go logs too).
-func control() {
+// TESTAPP_ANSWERS=3, else on stdout (where dubbo-go logs too). srv is the
+// running server, nil in the dubbo.Load style.
+func control(srv *server.Server) {
 	out := os.Stdout
 	if os.Getenv("TESTAPP_ANSWERS") == "3" {
 		out = os.NewFile(3, "answers")
@@ -213,6 +214,12 @@ func control() {
 				continue
 			}
 			fmt.Fprintln(out, "ok", m.HeapInuse, runtime.NumGoroutine())
+		case len(f) == 2 && (f[0] == "export" || f[0] == "unexport") && srv != nil:
+			if err := exportLate(srv, f[0] == "export", f[1]); err != nil {
+				fmt.Fprintln(out, "error:", err)
+				continue
+			}
+			fmt.Fprintln(out, "ok")
 		case len(f) == 1 && f[0] == "watchers":
 			fmt.Fprintln(out, "ok", health.Default().Watchers())
 		case len(f) == 1 && f[0] == "stop":
@@ -303,7 +310,7 @@ func loadStyle(app string, port int, consumerWait time.Duration, g *Greeter) {
 		fail(err)
 	}
 	_ = os.RemoveAll(dir)
-	go control()
+	go control(nil)
 	<-graceful_shutdown.Done()
 	select {} // dubbo-go's signal handler exits the process
 }
@@ -327,4 +334,28 @@ func addCheckers(tcpAddr, httpURL, grpcAddr string) {
 	if grpcAddr != "" {
 		add("greet.GreetService", "downstream", checkers.GRPCHealth(grpcAddr, ""))
 	}
+}
+
+// LateGreeter is the Greeter exported after the server started, under
+// another interface name.
+type LateGreeter struct{ Greeter }
+
+// exportLate exports (or unexports) a Greeter under interface name on the
+// running server.
+func exportLate(srv *server.Server, export bool, name string) error {
+	if export {
+		opt := func(o *server.ServiceOptions) { o.Service.ProtocolIDs = []string{"tri"} }
+		if err := greet.RegisterGreetServiceHandler(srv, &LateGreeter{}, server.WithInterface(name), opt); err != nil {
+			return err
+		}
+	}
+	svc := srv.GetServiceOptionsByInterfaceName(name)
+	if svc == nil {
+		return fmt.Errorf("no service %s", name)
+	}
+	if export {
+		return svc.Export()
+	}
+	svc.Unexport()
+	return nil
 }

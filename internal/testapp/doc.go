@@ -8,6 +8,8 @@
 // Lines on stdin control the running process:
 //
 //	set NAME STATUS   health.SetServingStatus(NAME, STATUS), NAME "-" is ""
+//	export NAME       register and export a Greeter under interface NAME
+//	unexport NAME     unexport it again
 //	watchers          "ok N": open health Watch streams
 //	mem               after a GC: "ok HEAP_INUSE_BYTES GOROUTINES"
 //	stop              graceful_shutdown.Shutdown, then exit
