@@ -1,7 +1,11 @@
 package healthserver_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 )
 
 import (
@@ -50,4 +54,39 @@ func ExampleServer_Shutdown() {
 	// resumed "": SERVING
 	// resumed "greet.GreetService": UNKNOWN
 	// resumed "admin.AdminService": NOT_SERVING
+}
+
+func ExampleServer_AddChecker() {
+	hs := healthserver.New()
+	defer hs.Close()
+	_ = hs.SetServingStatus("greet.GreetService", healthserver.Serving)
+
+	// The Greeter depends on a database that this checker dials every 5s.
+	// Until the checker has passed, the Greeter is not SERVING.
+	db := healthserver.CheckerFunc(func(ctx context.Context) error {
+		return errors.New("dial tcp 127.0.0.1:5432: connection refused")
+	})
+	if err := hs.AddChecker("greet.GreetService", "db", db); err != nil {
+		fmt.Println(err)
+	}
+	st, _ := hs.Status("greet.GreetService")
+	fmt.Println("with the checker:", st)
+
+	hs.RemoveChecker("greet.GreetService", "db")
+	st, _ = hs.Status("greet.GreetService")
+	fmt.Println("without it:", st)
+	// Output:
+	// with the checker: NOT_SERVING
+	// without it: SERVING
+}
+
+func ExampleServer_HTTPHandler() {
+	hs := healthserver.New()
+	_ = hs.SetServingStatus("greet.GreetService", healthserver.NotServing)
+
+	rec := httptest.NewRecorder()
+	hs.HTTPHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz?service=greet.GreetService", nil))
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output:
+	// 503 {"service":"greet.GreetService","status":"NOT_SERVING"}
 }

@@ -1,0 +1,11 @@
+package health_test
+
+import (
+	"testing"
+)
+
+import (
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
