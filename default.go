@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -74,15 +75,18 @@ func Disable() { disabled.Store(true) }
 
 // enabled reports whether autoregistration is on.
 func enabled() bool {
-	if disabled.Load() {
+	return !disabled.Load() && !envOff(EnvAutoRegister)
+}
+
+// envOff reports whether the environment variable name is set to a false
+// value: "false", "0", "off" and the like.
+func envOff(name string) bool {
+	v, ok := os.LookupEnv(name)
+	if !ok {
 		return false
 	}
-	if v, ok := os.LookupEnv(EnvAutoRegister); ok {
-		if on, err := strconv.ParseBool(v); (err == nil && !on) || v == "off" {
-			return false
-		}
-	}
-	return true
+	on, err := strconv.ParseBool(v)
+	return (err == nil && !on) || strings.EqualFold(v, "off") || strings.EqualFold(v, "no")
 }
 
 // SetServingStatus sets the status of service on the default server.

@@ -2,8 +2,6 @@ package health
 
 import (
 	"net/http"
-	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -30,15 +28,7 @@ var httpDisabled atomic.Bool
 func DisableHTTP() { httpDisabled.Store(true) }
 
 func httpEnabled() bool {
-	if httpDisabled.Load() {
-		return false
-	}
-	if v, ok := os.LookupEnv(EnvHTTP); ok {
-		if on, err := strconv.ParseBool(v); (err == nil && !on) || v == "off" {
-			return false
-		}
-	}
-	return true
+	return !httpDisabled.Load() && !envOff(EnvHTTP)
 }
 
 // httpMount is the handler this module attaches to a Triple listener, where
