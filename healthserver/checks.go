@@ -162,7 +162,7 @@ func (s *Server) run(ch *check) {
 		}
 		start := time.Now()
 		var err error
-		err, stuck = attempt(ch, stuck)
+		stuck, err = attempt(ch, stuck)
 		s.record(ch, err, time.Since(start))
 		timer.Reset(ch.cfg.next())
 	}
@@ -170,13 +170,14 @@ func (s *Server) run(ch *check) {
 
 // attempt runs ch once with its timeout. stuck is the result channel of an
 // earlier run that timed out; while it has not returned, no new run starts.
-// attempt returns the run's error and the channel of this run if it timed out.
-func attempt(ch *check, stuck chan error) (error, chan error) {
+// attempt returns the channel of this run if it timed out, and the run's
+// error.
+func attempt(ch *check, stuck chan error) (chan error, error) {
 	if stuck != nil {
 		select {
 		case <-stuck:
 		default:
-			return fmt.Errorf("checker did not return within %v: %w", ch.cfg.timeout, errStuck), stuck
+			return stuck, fmt.Errorf("checker did not return within %v: %w", ch.cfg.timeout, errStuck)
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ch.cfg.timeout)
@@ -192,11 +193,11 @@ func attempt(ch *check, stuck chan error) (error, chan error) {
 	}()
 	select {
 	case err := <-res:
-		return err, nil
+		return nil, err
 	case <-ctx.Done():
-		return fmt.Errorf("checker did not return within %v", ch.cfg.timeout), res
+		return res, fmt.Errorf("checker did not return within %v", ch.cfg.timeout)
 	case <-ch.stop:
-		return nil, res
+		return res, nil
 	}
 }
 

@@ -3,9 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/binary"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,8 +13,6 @@ import (
 )
 
 import (
-	"golang.org/x/net/http2"
-
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -138,13 +134,8 @@ func grpcFrame(msg []byte) []byte { return append(grpcHeader(len(msg)), msg...) 
 // of the answer.
 func rawGRPC(t *testing.T, addr, path string, body []byte) string {
 	t.Helper()
-	tr := &http2.Transport{
-		AllowHTTP: true,
-		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, addr)
-		},
-	}
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true) // h2c with prior knowledge
 	defer tr.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
