@@ -26,9 +26,11 @@ import (
 )
 
 // bins are the programs TestMain builds: the two test servers, the Triple
-// test client and the go-client sample.
+// test client, the go-client sample and the test consumers with and without
+// client-side health checking.
 var bins struct {
 	plain, imports, tclient, goClient string
+	tconsumer, tconsumerPlain         string
 }
 
 // variant is one way to link a server: with or without dubbo-go's imports.
@@ -52,6 +54,8 @@ func buildAll(dir string) error {
 		{&bins.imports, "./internal/testapp/cmd/imports"},
 		{&bins.tclient, "./internal/testapp/cmd/tclient"},
 		{&bins.goClient, "./samples/go-client"},
+		{&bins.tconsumer, "./internal/testapp/cmd/tconsumer"},
+		{&bins.tconsumerPlain, "./internal/testapp/cmd/tconsumer-plain"},
 	}
 	root, err := moduleRoot()
 	if err != nil {

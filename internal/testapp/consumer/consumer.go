@@ -1,0 +1,92 @@
+// Package consumer is the dubbo-go consumer that the end-to-end tests start
+// as a child process: it calls greet.GreetService/Greet in a loop, one call
+// at a time, and prints one line per call on stdout:
+//
+//	ok ID          the call succeeded; ID is the -id of the server that answered
+//	err MESSAGE    the call failed
+//
+// Two mains link it: cmd/tconsumer with client-side health checking
+// (package clienthealth) and cmd/tconsumer-plain without.
+//
+// Flags: -urls "tri://127.0.0.1:A;tri://127.0.0.1:B" calls the servers
+// directly; -registry HOST:PORT finds them in etcd instead (interface-level
+// discovery). -interval is the
+// pause between calls, -timeout the timeout of each. -no-fallback passes
+// clienthealth.WithoutFallback's parameter. The reference uses the failfast
+// cluster, so that a failure is printed instead of being retried elsewhere.
+package consumer
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+import (
+	"dubbo.apache.org/dubbo-go/v3/client"
+	_ "dubbo.apache.org/dubbo-go/v3/imports"
+	"dubbo.apache.org/dubbo-go/v3/registry"
+
+	"github.com/dubbo-health/health/samples/greet"
+)
+
+// paramNoEligible is clienthealth.ParamNoEligible, spelled out so that the
+// plain consumer does not link clienthealth.
+const paramNoEligible = "health.no-eligible"
+
+// Main runs the consumer until it is killed.
+func Main() {
+	var (
+		urls       = flag.String("urls", "", "provider URLs separated by ';'")
+		registryAt = flag.String("registry", "", "etcd address host:port")
+		interval   = flag.Duration("interval", 2*time.Millisecond, "pause between calls")
+		timeout    = flag.Duration("timeout", time.Second, "timeout of each call")
+		noFallback = flag.Bool("no-fallback", false, "fail calls when no provider is eligible")
+	)
+	flag.Parse()
+
+	var copts []client.ClientOption
+	switch {
+	case *urls != "":
+		copts = append(copts, client.WithClientURL(*urls))
+	case *registryAt != "":
+		copts = append(copts, client.WithClientRegistry(
+			registry.WithEtcdV3(), registry.WithAddress(*registryAt), registry.WithTimeout(3*time.Second),
+			// The test servers register at interface level by default.
+			registry.WithRegisterInterface()))
+	default:
+		fail(fmt.Errorf("either -urls or -registry"))
+	}
+	cli, err := client.NewClient(copts...)
+	if err != nil {
+		fail(err)
+	}
+	ropts := []client.ReferenceOption{client.WithClusterFailFast(), client.WithRequestTimeout(*timeout)}
+	if *noFallback {
+		ropts = append(ropts, client.WithParam(paramNoEligible, "fail"))
+	}
+	svc, err := greet.NewGreetService(cli, ropts...)
+	if err != nil {
+		fail(err)
+	}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		resp, err := svc.Greet(ctx, &greet.GreetRequest{Name: "e2e"})
+		cancel()
+		if err != nil {
+			fmt.Println("err", strings.Join(strings.Fields(err.Error()), " "))
+		} else {
+			_, id, _ := strings.Cut(resp.GetGreeting(), " from ")
+			fmt.Println("ok", id)
+		}
+		time.Sleep(*interval)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "consumer:", err)
+	os.Exit(2)
+}
