@@ -52,7 +52,7 @@ checkgenerate: ## Regenerate and fail if any generated file differs from what is
 
 .PHONY: bench
 bench: ## Run the benchmarks (not part of make test).
-	$(GO) test -run XXX -bench . -benchmem -count 5 ./healthserver | tee bench/healthserver.txt
+	$(GO) run ./internal/bench/cmd/benchrun -out bench
 
 .PHONY: demo
 demo: ## Build the sample server, call it every way, stop it with SIGTERM.

@@ -1,0 +1,172 @@
+// Command grpcserver is make bench's baseline: grpc-go's health.Server on a
+// plain grpc-go server, with a no-op greet.GreetService/Greet beside it. It
+// listens on 127.0.0.1 and speaks the control protocol of the dubbo-go test
+// server (internal/testapp): lines on stdin, one answer line each, on file
+// descriptor 3 when TESTAPP_ANSWERS=3, else on stdout:
+//
+//	set NAME STATUS   health.Server.SetServingStatus(NAME, STATUS), NAME "-" is ""
+//	mem               after a GC: "ok HEAP_INUSE_BYTES GOROUTINES"
+//	stop              health.Server.Shutdown, stop the server, exit
+//
+// "" and greet.GreetService are SERVING from the start.
+//
+//	grpcserver -port 20000 [-cpuprofile FILE] [-memprofile FILE]
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+)
+
+import (
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+import (
+	"github.com/dubbo-health/health/samples/greet"
+)
+
+func main() {
+	port := flag.Int("port", 20000, "port on 127.0.0.1")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file, from start until stop")
+	memProfile := flag.String("memprofile", "", "write a heap profile to this file at each mem command")
+	flag.Parse()
+
+	stopProfile := func() {}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		stopProfile = func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}
+	}
+
+	lis, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(*port)))
+	if err != nil {
+		fail(err)
+	}
+	srv := grpc.NewServer()
+	hs := health.NewServer()
+	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus(greet.GreetServiceName, healthpb.HealthCheckResponse_SERVING)
+	healthpb.RegisterHealthServer(srv, hs)
+	srv.RegisterService(&greetDesc, greeter{})
+	go func() {
+		control(hs, *memProfile)
+		// stop, or stdin closed: the harness is gone.
+		hs.Shutdown()
+		srv.Stop()
+	}()
+	if err := srv.Serve(lis); err != nil {
+		fail(err)
+	}
+	stopProfile()
+}
+
+// control serves the control protocol until stop or the end of stdin.
+func control(hs *health.Server, memProfile string) {
+	out := os.Stdout
+	if os.Getenv("TESTAPP_ANSWERS") == "3" {
+		out = os.NewFile(3, "answers")
+	}
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		f := strings.Fields(in.Text())
+		switch {
+		case len(f) == 3 && f[0] == "set":
+			name := f[1]
+			if name == "-" {
+				name = ""
+			}
+			st, ok := healthpb.HealthCheckResponse_ServingStatus_value[f[2]]
+			if !ok {
+				fmt.Fprintln(out, "error: unknown status", f[2])
+				continue
+			}
+			hs.SetServingStatus(name, healthpb.HealthCheckResponse_ServingStatus(st))
+			fmt.Fprintln(out, "ok")
+		case len(f) == 1 && f[0] == "mem":
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			if err := writeHeapProfile(memProfile); err != nil {
+				fmt.Fprintln(out, "error:", err)
+				continue
+			}
+			fmt.Fprintln(out, "ok", m.HeapInuse, runtime.NumGoroutine())
+		case len(f) == 1 && f[0] == "stop":
+			fmt.Fprintln(out, "ok")
+			return
+		default:
+			fmt.Fprintln(out, "error: unknown command", in.Text())
+		}
+	}
+}
+
+// writeHeapProfile writes the heap profile as of the last GC to path, if
+// not empty.
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "grpcserver:", err)
+	os.Exit(2)
+}
+
+// greetServer is greet.GreetService for grpc-go.
+type greetServer interface {
+	Greet(context.Context, *greet.GreetRequest) (*greet.GreetResponse, error)
+}
+
+// greeter answers as internal/testapp's Greeter does, without delay.
+type greeter struct{}
+
+func (greeter) Greet(_ context.Context, req *greet.GreetRequest) (*greet.GreetResponse, error) {
+	return &greet.GreetResponse{Greeting: "hello " + req.GetName()}, nil
+}
+
+// greetDesc is greet.GreetService for grpc-go's server; samples/greet has
+// Triple stubs only.
+var greetDesc = grpc.ServiceDesc{
+	ServiceName: greet.GreetServiceName,
+	HandlerType: (*greetServer)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Greet",
+		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			in := new(greet.GreetRequest)
+			if err := dec(in); err != nil {
+				return nil, err
+			}
+			return srv.(greetServer).Greet(ctx, in)
+		},
+	}},
+	Metadata: "greet.proto",
+}
