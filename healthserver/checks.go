@@ -73,7 +73,7 @@ func (s *Server) AddChecker(service, name string, c Checker, opts ...CheckOption
 		passing: cfg.initiallyPassing,
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if s.closed {
 		return errors.New("healthserver: server is closed")
 	}
@@ -99,7 +99,7 @@ func (s *Server) RemoveChecker(service, name string) bool {
 		s.detachLocked(ch)
 		s.refreshLocked(service)
 	}
-	s.mu.Unlock()
+	s.unlock()
 	if ok {
 		finish(ch)
 	}
@@ -109,7 +109,7 @@ func (s *Server) RemoveChecker(service, name string) bool {
 // Checks returns the state of every checker, sorted by service and name.
 func (s *Server) Checks() []CheckState {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	var out []CheckState
 	for _, byName := range s.checks {
 		for _, ch := range byName {
@@ -204,7 +204,7 @@ func attempt(ch *check, stuck chan error) (chan error, error) {
 // record applies the result of one run.
 func (s *Server) record(ch *check, err error, took time.Duration) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if ch.removed {
 		return
 	}

@@ -1,7 +1,6 @@
 package healthserver
 
 import (
-	"sync"
 	"sync/atomic"
 )
 
@@ -24,48 +23,33 @@ type entry struct {
 }
 
 // state is a published status. changed is closed when a newer state replaces
-// this one.
+// this one. drained tells open Watch streams to end after they have sent
+// status: the server is shut down and its drain delay is over.
 type state struct {
 	status  Status
+	drained bool
 	changed chan struct{}
 }
 
-func newEntry(name string) *entry {
+func newEntry(name string, drained bool) *entry {
 	e := &entry{name: name}
-	e.state.Store(&state{status: ServiceUnknown, changed: make(chan struct{})})
+	e.state.Store(&state{status: ServiceUnknown, drained: drained, changed: make(chan struct{})})
 	return e
 }
 
-// show publishes st and wakes the watchers, unless st is already shown. It
-// reports whether the shown status changed. Callers hold Server.mu, so shows
-// of one entry never race.
-func (e *entry) show(st Status) bool {
+// show publishes st, with the drained flag, and wakes the watchers, unless
+// both are already shown. It reports whether the status changed. Callers
+// hold Server.mu, so shows of one entry never race.
+func (e *entry) show(st Status, drained bool) bool {
 	old := e.state.Load()
+	if old.status == st && old.drained == drained {
+		return false
+	}
+	e.state.Store(&state{status: st, drained: drained, changed: make(chan struct{})})
+	close(old.changed)
 	if old.status == st {
 		return false
 	}
-	e.state.Store(&state{status: st, changed: make(chan struct{})})
-	close(old.changed)
 	e.transitions++
 	return true
-}
-
-// drain tells open Watch streams to end. It is closed once and never reopened;
-// Resume installs a new one if the old one was closed.
-type drain struct {
-	once sync.Once
-	ch   chan struct{}
-}
-
-func newDrain() *drain { return &drain{ch: make(chan struct{})} }
-
-func (d *drain) close() { d.once.Do(func() { close(d.ch) }) }
-
-func (d *drain) closed() bool {
-	select {
-	case <-d.ch:
-		return true
-	default:
-		return false
-	}
 }

@@ -72,18 +72,21 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 		return err
 	}
 	peer := stream.Conn().Peer().Addr
-	e, d, err := h.s.subscribe(name, peer)
+	e, err := h.s.subscribe(name, peer)
 	if err != nil {
 		return err
 	}
 	defer h.s.unsubscribe(e, peer)
 
+	// Only the entry's state is watched: a status change or the end of the
+	// drain delay replaces it and closes its channel. One channel per wake-up
+	// keeps the fan-out to thousands of streams cheap.
 	st := e.state.Load()
 	last := st.status
 	if err := stream.Send(response(last)); err != nil {
 		return err
 	}
-	for {
+	for !st.drained {
 		select {
 		case <-st.changed:
 			st = e.state.Load()
@@ -94,17 +97,10 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 			if err := stream.Send(response(last)); err != nil {
 				return err
 			}
-		case <-d.ch:
-			// Shutdown published NOT_SERVING before the drain closed: make
-			// sure this stream has sent it, then end.
-			if cur := e.state.Load().status; cur != last {
-				if err := stream.Send(response(cur)); err != nil {
-					return err
-				}
-			}
-			return errDraining()
 		case <-ctx.Done():
 			return errEnded(ctx.Err())
 		}
 	}
+	// Drained: the status shown with the drain (NOT_SERVING) has been sent.
+	return errDraining()
 }

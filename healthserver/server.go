@@ -28,9 +28,10 @@ type Server struct {
 	mu         sync.Mutex
 	entries    map[string]*entry // known services and watched names
 	shutdown   bool
-	drain      *drain      // closed when open Watches must end
-	drainTimer *time.Timer // closes drain after the drain delay
+	drained    bool        // open Watches must end: published in every entry's state
+	drainTimer *time.Timer // drains after the drain delay
 	drainGen   uint64      // counts Shutdowns, so a stale timer does nothing
+	logs       []logLine   // status changes to log once mu is released
 	watchers   int
 	peers      map[string]int               // open Watch streams by client address
 	checks     map[string]map[string]*check // by service, then name
@@ -43,7 +44,6 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		opts:    defaultOptions(),
 		entries: make(map[string]*entry),
-		drain:   newDrain(),
 		peers:   make(map[string]int),
 		checks:  make(map[string]map[string]*check),
 	}
@@ -69,7 +69,7 @@ func (s *Server) SetServingStatus(service string, st Status) error {
 		return fmt.Errorf("healthserver: %w", err)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	e := s.entryLocked(service)
 	e.base = st
 	if e.known {
@@ -89,7 +89,7 @@ func (s *Server) SetServingStatus(service string, st Status) error {
 // does nothing.
 func (s *Server) Remove(service string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	e, ok := s.entries[service]
 	if !ok || !e.known {
 		return
@@ -136,24 +136,24 @@ func (s *Server) Statuses() map[string]Status {
 // Calling Shutdown again does nothing.
 func (s *Server) Shutdown() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	s.shutdownLocked()
-	if s.drain.closed() || s.drainTimer != nil {
+	if s.drained || s.drainTimer != nil {
 		return
 	}
 	if s.opts.drainDelay <= 0 {
-		s.drain.close()
+		s.drainLocked()
 		return
 	}
 	s.drainGen++
 	gen := s.drainGen
 	s.drainTimer = time.AfterFunc(s.opts.drainDelay, func() {
 		s.mu.Lock()
-		defer s.mu.Unlock()
+		defer s.unlock()
 		// A Resume, or a Resume and a new Shutdown, may have come between
 		// the timer firing and this lock: only the current shutdown drains.
 		if s.shutdown && s.drainGen == gen {
-			s.drain.close()
+			s.drainLocked()
 		}
 	})
 }
@@ -163,13 +163,13 @@ func (s *Server) Shutdown() {
 // close. Stop leaves no goroutine or timer behind; Resume undoes it.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	s.shutdownLocked()
 	if s.drainTimer != nil {
 		s.drainTimer.Stop()
 		s.drainTimer = nil
 	}
-	s.drain.close()
+	s.drainLocked()
 }
 
 // Resume undoes Shutdown and Stop (not Close): every service shows again the status it
@@ -178,7 +178,7 @@ func (s *Server) Stop() {
 // new ones.
 func (s *Server) Resume() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if !s.shutdown || s.closed {
 		return
 	}
@@ -187,9 +187,7 @@ func (s *Server) Resume() {
 		s.drainTimer.Stop()
 		s.drainTimer = nil
 	}
-	if s.drain.closed() {
-		s.drain = newDrain()
-	}
+	s.drained = false
 	logger.Infof("[Health] resumed: services show their own status again")
 	s.refreshAllLocked()
 }
@@ -198,7 +196,7 @@ func (s *Server) Resume() {
 // without a later Resume).
 func (s *Server) IsShutdown() bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	return s.shutdown
 }
 
@@ -215,7 +213,7 @@ func (s *Server) shutdownLocked() {
 func (s *Server) entryLocked(name string) *entry {
 	e, ok := s.entries[name]
 	if !ok {
-		e = newEntry(name)
+		e = newEntry(name, s.drained)
 		s.entries[name] = e
 	}
 	return e
@@ -250,8 +248,36 @@ func (s *Server) refreshAllLocked() {
 // as set if it is not SERVING; NOT_SERVING while a checker it depends on
 // fails; else SERVING.
 func (s *Server) showLocked(e *entry) {
-	if e.show(s.deriveLocked(e)) {
-		logger.Infof("[Health] service %q is now %s", e.name, e.state.Load().status)
+	st := s.deriveLocked(e)
+	if e.show(st, s.drained) {
+		s.logs = append(s.logs, logLine{service: e.name, status: st})
+	}
+}
+
+// drainLocked tells every open Watch to end, once it has sent the status
+// shown now.
+func (s *Server) drainLocked() {
+	if s.drained {
+		return
+	}
+	s.drained = true
+	s.refreshAllLocked()
+}
+
+// logLine is a status change to log.
+type logLine struct {
+	service string
+	status  Status
+}
+
+// unlock releases mu, then logs the status changes made while it was held:
+// a slow log never holds up Check's writers or Watch streams.
+func (s *Server) unlock() {
+	logs := s.logs
+	s.logs = nil
+	s.mu.Unlock()
+	for _, l := range logs {
+		logger.Infof("[Health] service %q is now %s", l.service, l.status)
 	}
 }
 
@@ -294,28 +320,27 @@ func (s *Server) publishKnownLocked() {
 	s.known.Store(&known)
 }
 
-// subscribe registers a Watch of name from peer and returns its entry and the
-// drain that ends it.
-func (s *Server) subscribe(name, peer string) (*entry, *drain, error) {
+// subscribe registers a Watch of name from peer and returns its entry.
+func (s *Server) subscribe(name, peer string) (*entry, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if limit := s.opts.maxWatchers; limit > 0 && s.watchers >= limit {
-		return nil, nil, errTooManyWatchers(limit)
+		return nil, errTooManyWatchers(limit)
 	}
 	if limit := s.opts.maxPeerWatchers; limit > 0 && s.peers[peer] >= limit {
-		return nil, nil, errTooManyPeerWatchers(limit)
+		return nil, errTooManyPeerWatchers(limit)
 	}
 	e := s.entryLocked(name)
 	e.watchers++
 	s.watchers++
 	s.peers[peer]++
-	return e, s.drain, nil
+	return e, nil
 }
 
 // unsubscribe undoes subscribe.
 func (s *Server) unsubscribe(e *entry, peer string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	e.watchers--
 	if e.watchers == 0 && !e.known {
 		delete(s.entries, e.name)
@@ -329,7 +354,7 @@ func (s *Server) unsubscribe(e *entry, peer string) {
 // Watchers returns the number of open Watch streams.
 func (s *Server) Watchers() int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	return s.watchers
 }
 
