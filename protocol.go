@@ -67,7 +67,8 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 	if !enabled() {
 		return p.inner.Export(invoker)
 	}
-	if url.Interface() == triple_health.HealthName && !isOurHandler(url) {
+	ours := isOurHandler(url)
+	if url.Interface() == triple_health.HealthName && !ours {
 		// dubbo-go's built-in health service: it was put in ServiceMap just
 		// before this call, and must leave it or ours cannot be exported.
 		_ = common.ServiceMap.UnRegister(url.Interface(), url.Protocol, url.ServiceKey())
@@ -75,7 +76,7 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 		return skippedExporter{invoker: invoker}
 	}
 	watchSignalsFor(url)
-	if isOurHandler(url) {
+	if ours {
 		// A health request is a service name: refuse big bodies before
 		// reading them (gRPC ResourceExhausted, HTTP 429).
 		url.SetParam(constant.MaxServerRecvMsgSize, strconv.Itoa(MaxRequestBytes))
@@ -90,7 +91,7 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 		p.mounts.mountHealth(host, url)
 	}
 	tracked := &trackedExporter{Exporter: exporter, names: names}
-	if isOurHandler(url) {
+	if ours {
 		// dubbo-go records every export in ServiceMap under the protocol
 		// name, so a second Triple port (or a second server) could not
 		// export the health service again. The health service is served from
