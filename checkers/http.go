@@ -22,23 +22,26 @@ import (
 // one is not worth reading and the connection is closed instead.
 const maxDrain = 4 << 10
 
-// defaultHTTPClient is the client of HTTPGet checkers made without
-// WithHTTPClient. It has its own transport, so nothing the program does to
-// http.DefaultTransport changes it, and no timeout: the context of each run
-// is the limit. Idle connections are kept and reused, since a checker asks
-// the same host every few seconds, and closed after 90 seconds unused.
-var defaultHTTPClient = &http.Client{
-	Transport: &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	},
+// newDefaultClient returns the client of an HTTPGet checker made without
+// WithHTTPClient. Each such checker has its own transport, so nothing the
+// program does to http.DefaultTransport changes it and Close can release its
+// connections, and no timeout: the context of each run is the limit. Idle
+// connections are kept and reused, since a checker asks the same host every
+// few seconds, and closed after 90 seconds unused or on Close.
+func newDefaultClient() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment,
+			DialContext: (&net.Dialer{
+				KeepAlive: 30 * time.Second,
+			}).DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          100,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		},
+	}
 }
 
 // An HTTPOption configures a checker made by HTTPGet. HTTPOptions are made
@@ -97,15 +100,20 @@ func WithExpectedStatus(codes ...int) HTTPOption {
 //
 // An unparsable rawURL makes every run fail with the parse error. The request
 // ends when the run's context does.
+//
+// The checker implements io.Closer: Close releases the idle connections of
+// its own client (not those of a client given with WithHTTPClient). The
+// health server calls it when the checker is removed or the server closed.
 func HTTPGet(rawURL string, opts ...HTTPOption) healthserver.Checker {
-	o := httpOptions{client: defaultHTTPClient}
+	var o httpOptions
 	for _, opt := range opts {
 		opt.applyHTTP(&o)
 	}
-	if o.client == nil {
-		o.client = defaultHTTPClient
-	}
 	c := &httpChecker{client: o.client, expected: o.expected}
+	if c.client == nil {
+		c.client = newDefaultClient()
+		c.owned = true
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// The URL is not shown: it may hold a password that Redacted
@@ -120,6 +128,7 @@ func HTTPGet(rawURL string, opts ...HTTPOption) healthserver.Checker {
 
 type httpChecker struct {
 	client   *http.Client
+	owned    bool // client was made for this checker: Close releases it
 	expected []int
 	url      string
 	what     string // "http get " and the URL without its password
@@ -146,6 +155,14 @@ func (c *httpChecker) Check(ctx context.Context) error {
 		return nil
 	}
 	return fmt.Errorf("%s: status %s, want %s", c.what, statusText(resp), c.want())
+}
+
+// Close releases the idle connections of the checker's own client.
+func (c *httpChecker) Close() error {
+	if c.owned {
+		c.client.CloseIdleConnections()
+	}
+	return nil
 }
 
 func (c *httpChecker) ok(code int) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -128,6 +129,11 @@ func TestHTTPGetFollowsServer(t *testing.T) {
 		w.WriteHeader(int(code.Load()))
 	}))
 	check := checkers.HTTPGet(srv.URL + "/healthz")
+	closer, ok := check.(io.Closer)
+	if !ok {
+		t.Fatal("an HTTPGet checker with its own client is not an io.Closer")
+	}
+	defer closer.Close()
 
 	for _, step := range []struct {
 		code int
