@@ -1,17 +1,14 @@
 package testapp
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -33,8 +30,8 @@ import (
 	health "github.com/dubbo-health/health"
 	"github.com/dubbo-health/health/checkers"
 	"github.com/dubbo-health/health/healthserver"
+	ctl "github.com/dubbo-health/health/internal/control"
 	"github.com/dubbo-health/health/samples/greet"
-	"github.com/dubbo-health/health/triple_health"
 )
 
 // Main runs the test server until it is shut down.
@@ -176,60 +173,32 @@ func Main() {
 	}
 }
 
-// control reads commands from stdin and answers on file descriptor 3 when
-// TESTAPP_ANSWERS=3, else on stdout (where dubbo-go logs too). srv is the
-// running server, nil in the dubbo.Load style.
+// control serves the control protocol (package internal/control) on stdin
+// until a stop command or the end of stdin. srv is the running server, nil in
+// the dubbo.Load style.
 func control(srv *server.Server) {
-	out := os.Stdout
-	if os.Getenv("TESTAPP_ANSWERS") == "3" {
-		out = os.NewFile(3, "answers")
+	commands := map[string]ctl.Command{
+		"set": ctl.Set(func(name string, st health.Status) error { return health.SetServingStatus(name, st) }),
+		"mem": ctl.Mem(heapProfilePath),
+		"watchers": func(...string) (string, error) {
+			return strconv.Itoa(health.Default().Watchers()), nil
+		},
+		"stop": func(...string) (string, error) { return "", ctl.ErrStop },
 	}
-	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() {
-		f := strings.Fields(in.Text())
-		switch {
-		case len(f) == 3 && f[0] == "set":
-			name := f[1]
-			if name == "-" {
-				name = ""
+	if srv != nil {
+		for _, verb := range []string{"export", "unexport"} {
+			commands[verb] = func(args ...string) (string, error) {
+				if len(args) != 1 {
+					return "", fmt.Errorf("usage: %s NAME", verb)
+				}
+				return "", exportLate(srv, verb == "export", args[0])
 			}
-			st, ok := triple_health.HealthCheckResponse_ServingStatus_value[f[2]]
-			if !ok {
-				fmt.Fprintln(out, "error: unknown status", f[2])
-				continue
-			}
-			if err := health.SetServingStatus(name, health.Status(st)); err != nil {
-				fmt.Fprintln(out, "error:", err)
-				continue
-			}
-			fmt.Fprintln(out, "ok")
-		case len(f) == 1 && f[0] == "mem":
-			// Heap in use after a collection, and goroutines: for
-			// measuring the cost of open streams.
-			runtime.GC()
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			if err := writeHeapProfile(); err != nil {
-				fmt.Fprintln(out, "error:", err)
-				continue
-			}
-			fmt.Fprintln(out, "ok", m.HeapInuse, runtime.NumGoroutine())
-		case len(f) == 2 && (f[0] == "export" || f[0] == "unexport") && srv != nil:
-			if err := exportLate(srv, f[0] == "export", f[1]); err != nil {
-				fmt.Fprintln(out, "error:", err)
-				continue
-			}
-			fmt.Fprintln(out, "ok")
-		case len(f) == 1 && f[0] == "watchers":
-			fmt.Fprintln(out, "ok", health.Default().Watchers())
-		case len(f) == 1 && f[0] == "stop":
-			fmt.Fprintln(out, "ok")
-			_ = graceful_shutdown.Shutdown(context.Background())
-			stopCPUProfile()
-			os.Exit(0)
-		default:
-			fmt.Fprintln(out, "error: unknown command", in.Text())
 		}
+	}
+	if ctl.Serve(commands) {
+		_ = graceful_shutdown.Shutdown(context.Background())
+		stopCPUProfile()
+		os.Exit(0)
 	}
 }
 
@@ -258,23 +227,6 @@ func startProfiles(cpuPath, heapPath string) {
 		_ = f.Close()
 	})
 	extension.AddCustomShutdownCallback(stopCPUProfile)
-}
-
-// writeHeapProfile writes the heap profile as of the last GC to the
-// -memprofile file, if one was given.
-func writeHeapProfile() error {
-	if heapProfilePath == "" {
-		return nil
-	}
-	f, err := os.Create(heapProfilePath)
-	if err != nil {
-		return err
-	}
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func fail(err error) {

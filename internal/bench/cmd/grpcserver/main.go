@@ -14,16 +14,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 )
 
 import (
@@ -33,6 +30,7 @@ import (
 )
 
 import (
+	ctl "github.com/dubbo-health/health/internal/control"
 	"github.com/dubbo-health/health/samples/greet"
 )
 
@@ -68,7 +66,14 @@ func main() {
 	healthpb.RegisterHealthServer(srv, hs)
 	srv.RegisterService(&greetDesc, greeter{})
 	go func() {
-		control(hs, *memProfile)
+		ctl.Serve(map[string]ctl.Command{
+			"set": ctl.Set(func(name string, st healthpb.HealthCheckResponse_ServingStatus) error {
+				hs.SetServingStatus(name, st)
+				return nil
+			}),
+			"mem":  ctl.Mem(*memProfile),
+			"stop": func(...string) (string, error) { return "", ctl.ErrStop },
+		})
 		// stop, or stdin closed: the harness is gone.
 		hs.Shutdown()
 		srv.Stop()
@@ -77,63 +82,6 @@ func main() {
 		fail(err)
 	}
 	stopProfile()
-}
-
-// control serves the control protocol until stop or the end of stdin.
-func control(hs *health.Server, memProfile string) {
-	out := os.Stdout
-	if os.Getenv("TESTAPP_ANSWERS") == "3" {
-		out = os.NewFile(3, "answers")
-	}
-	in := bufio.NewScanner(os.Stdin)
-	for in.Scan() {
-		f := strings.Fields(in.Text())
-		switch {
-		case len(f) == 3 && f[0] == "set":
-			name := f[1]
-			if name == "-" {
-				name = ""
-			}
-			st, ok := healthpb.HealthCheckResponse_ServingStatus_value[f[2]]
-			if !ok {
-				fmt.Fprintln(out, "error: unknown status", f[2])
-				continue
-			}
-			hs.SetServingStatus(name, healthpb.HealthCheckResponse_ServingStatus(st))
-			fmt.Fprintln(out, "ok")
-		case len(f) == 1 && f[0] == "mem":
-			runtime.GC()
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			if err := writeHeapProfile(memProfile); err != nil {
-				fmt.Fprintln(out, "error:", err)
-				continue
-			}
-			fmt.Fprintln(out, "ok", m.HeapInuse, runtime.NumGoroutine())
-		case len(f) == 1 && f[0] == "stop":
-			fmt.Fprintln(out, "ok")
-			return
-		default:
-			fmt.Fprintln(out, "error: unknown command", in.Text())
-		}
-	}
-}
-
-// writeHeapProfile writes the heap profile as of the last GC to path, if
-// not empty.
-func writeHeapProfile(path string) error {
-	if path == "" {
-		return nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func fail(err error) {
