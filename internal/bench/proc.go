@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -247,15 +248,28 @@ func (s *Server) LogTail(n int64) string {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+//
+// Ports come from below the kernel's ephemeral range, each handed out once:
+// dubbo-go servers take random ephemeral ports for their metadata service,
+// and could take a port between FreePort and the server binding it.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	for {
+		p := int(nextPort.Add(1))
+		if p >= 32768 {
+			return 0, errors.New("no free port below the ephemeral range")
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p, nil
 	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("not a TCP address")
-	}
-	return addr.Port, nil
 }
+
+// nextPort is the last port FreePort considered.
+var nextPort = func() *atomic.Int32 {
+	var n atomic.Int32
+	n.Store(int32(20000 + os.Getpid()%40*250))
+	return &n
+}()

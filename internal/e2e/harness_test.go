@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -96,15 +97,35 @@ func forEachVariant(t *testing.T, f func(t *testing.T, bin string)) {
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+//
+// Ports come from below the kernel's ephemeral range (32768 and up on
+// Linux), each handed out once per test process: dubbo-go servers also take
+// random ports from the ephemeral range for services on other protocols (its
+// metadata service), and a port the kernel gave out and got back could go to
+// one of them in the moment between freePort and the test server binding it.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		p := int(nextPort.Add(1))
+		if p >= 32768 {
+			t.Fatal("freePort: out of ports below the ephemeral range")
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			continue // in use by something else
+		}
+		l.Close()
+		return p
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
+
+// nextPort is the last port freePort considered. It starts at a place that
+// depends on the process, so that two test processes rarely share ports.
+var nextPort = func() *atomic.Int32 {
+	var n atomic.Int32
+	n.Store(int32(20000 + os.Getpid()%40*250))
+	return &n
+}()
 
 // server is a test server running as a child process.
 type server struct {
