@@ -78,14 +78,13 @@ func defineService(opts *server.ServiceOptions) (*server.ServiceDefinition, bool
 }
 
 // afterExport runs once the health service is exported, after every business
-// service of the server: the server now serves.
+// service of the server. "" needs no change: it has been SERVING since the
+// default server was made (unless the program set it otherwise, which stays),
+// and no one could ask before now.
 func afterExport(opts *server.ServiceOptions, err error) {
 	if err != nil {
 		logger.Errorf("[Health] health service export failed: %v", err)
 		return
-	}
-	if err := Default().SetServingStatus("", Serving); err != nil {
-		logger.Errorf("[Health] cannot mark the server SERVING: %v", err)
 	}
 	registerDefaultMetrics()
 }

@@ -172,9 +172,9 @@ func (s *Server) Stop() {
 	s.drainLocked()
 }
 
-// Resume undoes Shutdown and Stop (not Close): every service shows again the status it
-// would have had without them, including NOT_SERVING set on purpose before or
-// during the shutdown. Watch streams that were ended stay ended; clients open
+// Resume undoes Shutdown and Stop (not Close): every service shows again the
+// status it would have had without them, including NOT_SERVING set on purpose
+// before or during the shutdown. Watch streams that were ended stay ended; clients open
 // new ones.
 func (s *Server) Resume() {
 	s.mu.Lock()
@@ -188,7 +188,7 @@ func (s *Server) Resume() {
 		s.drainTimer = nil
 	}
 	s.drained = false
-	logger.Infof("[Health] resumed: services show their own status again")
+	s.logs = append(s.logs, logLine{note: "resumed: services show their own status again"})
 	s.refreshAllLocked()
 }
 
@@ -205,7 +205,7 @@ func (s *Server) shutdownLocked() {
 		return
 	}
 	s.shutdown = true
-	logger.Infof("[Health] shutting down: every service is NOT_SERVING")
+	s.logs = append(s.logs, logLine{note: "shutting down: every service is NOT_SERVING"})
 	s.refreshAllLocked()
 }
 
@@ -243,10 +243,7 @@ func (s *Server) refreshAllLocked() {
 	}
 }
 
-// showLocked publishes the status e should show now. In order of
-// precedence: unknown if never set; NOT_SERVING while shut down; the status
-// as set if it is not SERVING; NOT_SERVING while a checker it depends on
-// fails; else SERVING.
+// showLocked publishes the status e should show now.
 func (s *Server) showLocked(e *entry) {
 	st := s.deriveLocked(e)
 	if e.show(st, s.drained) {
@@ -264,8 +261,9 @@ func (s *Server) drainLocked() {
 	s.refreshAllLocked()
 }
 
-// logLine is a status change to log.
+// logLine is a status change to log, or a note about the whole server.
 type logLine struct {
+	note    string
 	service string
 	status  Status
 }
@@ -277,10 +275,18 @@ func (s *Server) unlock() {
 	s.logs = nil
 	s.mu.Unlock()
 	for _, l := range logs {
+		if l.note != "" {
+			logger.Infof("[Health] %s", l.note)
+			continue
+		}
 		logger.Infof("[Health] service %q is now %s", l.service, l.status)
 	}
 }
 
+// deriveLocked returns the status e should show, in order of precedence:
+// unknown if never set; NOT_SERVING while shut down; the status as set if it
+// is not SERVING; NOT_SERVING while a checker it depends on fails; for "",
+// what the overall policy says; else SERVING.
 func (s *Server) deriveLocked(e *entry) Status {
 	switch {
 	case !e.known:

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -57,14 +56,7 @@ func TestTCPChecker(t *testing.T) {
 		s.waitServing("greet.GreetService")
 		metrics := "http://" + metricsAddr + "/metrics"
 
-		cli := healthpb.NewHealthClient(dial(t, s.Addr))
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		stream, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+		stream := openWatch(t, s.Addr, "greet.GreetService", healthpb.HealthCheckResponse_SERVING)
 		if got := metric(t, metrics, `dubbo_health_check_passing{checker="tcp",service="greet.GreetService"}`); !strings.HasSuffix(got, " 1") {
 			t.Errorf("metric while passing: %q", got)
 		}
@@ -114,14 +106,7 @@ func TestHTTPChecker(t *testing.T) {
 		defer dep.Close()
 		s := startServer(t, bin, "-check-http", "http://"+l.Addr().String()+"/health")
 
-		cli := healthpb.NewHealthClient(dial(t, s.Addr))
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		stream, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: ""})
-		if err != nil {
-			t.Fatal(err)
-		}
-		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+		stream := openWatch(t, s.Addr, "", healthpb.HealthCheckResponse_SERVING)
 		down.Store(true)
 		expectStatus(t, stream, healthpb.HealthCheckResponse_NOT_SERVING)
 		if out, code := tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr); code != 4 {
@@ -143,14 +128,7 @@ func TestDownstreamChecker(t *testing.T) {
 		b := startServer(t, bin)
 		a := startServer(t, bin, "-check-grpc", b.Addr)
 		a.waitServing("greet.GreetService")
-		cli := healthpb.NewHealthClient(dial(t, a.Addr))
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		stream, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+		stream := openWatch(t, a.Addr, "greet.GreetService", healthpb.HealthCheckResponse_SERVING)
 		b.set("", "NOT_SERVING")
 		expectStatus(t, stream, healthpb.HealthCheckResponse_NOT_SERVING)
 		b.set("", "SERVING")

@@ -60,6 +60,20 @@ func TestGRPCGoClient(t *testing.T) {
 	})
 }
 
+// openWatch opens a grpc-go Watch of service on addr, ended with the test,
+// and fails unless its first message is first.
+func openWatch(t *testing.T, addr, service string, first healthpb.HealthCheckResponse_ServingStatus) healthpb.Health_WatchClient {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	stream, err := healthpb.NewHealthClient(dial(t, addr)).Watch(ctx, &healthpb.HealthCheckRequest{Service: service})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectStatus(t, stream, first)
+	return stream
+}
+
 // expectStatus fails unless the next message on stream is want.
 func expectStatus(t *testing.T, stream healthpb.Health_WatchClient, want healthpb.HealthCheckResponse_ServingStatus) {
 	t.Helper()

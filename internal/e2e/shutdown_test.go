@@ -18,20 +18,13 @@ import (
 func TestSIGTERMDuringWatch(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, bin string) {
 		s := startServer(t, bin, "-drain", "200ms", "-consumer-wait", "500ms")
-		cli := healthpb.NewHealthClient(dial(t, s.Addr))
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		stream, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+		stream := openWatch(t, s.Addr, "greet.GreetService", healthpb.HealthCheckResponse_SERVING)
 
 		start := time.Now()
 		s.signal(syscall.SIGTERM)
 		expectStatus(t, stream, healthpb.HealthCheckResponse_NOT_SERVING)
 		notServing := time.Since(start)
-		_, err = stream.Recv()
+		_, err := stream.Recv()
 		ended := time.Since(start)
 		if status.Code(err) != codes.Unavailable {
 			t.Errorf("after NOT_SERVING the stream ended with %v, want code Unavailable", err)
@@ -89,19 +82,12 @@ func TestNotServingBeforeListenerCloses(t *testing.T) {
 func TestFrameworkShutdown(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, bin string) {
 		s := startServer(t, bin, "-drain", "100ms", "-consumer-wait", "300ms")
-		cli := healthpb.NewHealthClient(dial(t, s.Addr))
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		stream, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: ""})
-		if err != nil {
-			t.Fatal(err)
-		}
-		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+		stream := openWatch(t, s.Addr, "", healthpb.HealthCheckResponse_SERVING)
 		if _, err := s.stdin.Write([]byte("stop\n")); err != nil {
 			t.Fatal(err)
 		}
 		expectStatus(t, stream, healthpb.HealthCheckResponse_NOT_SERVING)
-		if _, err = stream.Recv(); status.Code(err) != codes.Unavailable {
+		if _, err := stream.Recv(); status.Code(err) != codes.Unavailable {
 			t.Errorf("stream ended with %v, want Unavailable", err)
 		}
 		s.waitExit(20 * time.Second)
@@ -115,14 +101,7 @@ func TestShutdownNotHeldByWatch(t *testing.T) {
 	stopTime := func(t *testing.T, env ...string) time.Duration {
 		s := launchServerEnv(t, bins.imports, env, "-consumer-wait", "300ms", "-drain", "100ms")
 		s.waitServing("")
-		cli := healthpb.NewHealthClient(dial(t, s.Addr))
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		stream, err := cli.Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		expectStatus(t, stream, healthpb.HealthCheckResponse_SERVING)
+		openWatch(t, s.Addr, "greet.GreetService", healthpb.HealthCheckResponse_SERVING) // held open through the stop
 		start := time.Now()
 		s.signal(syscall.SIGTERM)
 		s.waitExit(60 * time.Second)
