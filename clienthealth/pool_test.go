@@ -55,15 +55,17 @@ func TestSharedWatches(t *testing.T) {
 func TestCollectedRouterReleases(t *testing.T) {
 	t.Parallel()
 	a := startProvider(t, true)
-	func() {
-		ia := invoker(t, a.Addr, "")
-		r, err := extension.GetRouterFactory("dubbo-health").NewPriorityRouter(ia.GetURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Notify([]base.Invoker{ia})
-	}()
+	ia := invoker(t, a.Addr, "")
+	r, err := extension.GetRouterFactory("dubbo-health").NewPriorityRouter(ia.GetURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Notify([]base.Invoker{ia})
 	waitFor(t, 5*time.Second, "the watch", func() bool { return a.watches.Load() == 1 })
+	// The router must stay reachable until its watch was seen: a GC that
+	// collected it earlier would release the watch before it was counted.
+	// After this line the router is garbage.
+	runtime.KeepAlive(r)
 	waitFor(t, 10*time.Second, "the collected router to release its watch", func() bool {
 		runtime.GC()
 		return a.watches.Load() == 0 && a.conns.Load() == 0
