@@ -14,6 +14,17 @@ GENERATED := triple_health/health.alias.go triple_health/health.triple.go sample
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# The command-line tools the end-to-end tests drive, pinned; make tools
+# installs them into $(go env GOPATH)/bin. System packages (protoc, etcd,
+# curl, wrk) come from the OS: see .ci/run.
+GO_TOOLS := github.com/grpc-ecosystem/grpc-health-probe@v0.4.62 \
+	github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4 \
+	honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: tools
+tools: ## Install the pinned Go tools the tests use (grpc-health-probe, grpcurl, staticcheck).
+	@for t in $(GO_TOOLS); do echo "go install $$t"; $(GO) install $$t || exit 1; done
+
 .PHONY: test
 test: ## Run every test with the race detector, end-to-end tests included (needs the tools .ci/run installs).
 	$(GO) test -race -count=1 -timeout 15m ./...
