@@ -24,7 +24,7 @@ import (
 // and returns the fields of its "ok" answer.
 type Command func(args ...string) (string, error)
 
-// ErrStop, returned by a command, answers "ok" and ends Serve.
+// ErrStop is returned by a command to answer "ok" and end Serve.
 var ErrStop = errors.New("stop")
 
 // Serve reads command lines until stdin ends or a command returns ErrStop,
