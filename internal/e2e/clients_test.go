@@ -119,8 +119,27 @@ func TestTripleClient(t *testing.T) {
 		w := startProgram(t, bins.tclient, "-addr", url, "watch", "greet.GreetService")
 		w.expect(t, 60*time.Second, "open")
 		w.expect(t, 10*time.Second, "status SERVING")
+
+		// Programs written for dubbo-go's built-in health service keep
+		// working: its own client (Check and Watch) reads our handler.
+		builtin := func(args ...string) []string {
+			return programLines(t, 60*time.Second, bins.tclient, append([]string{"-addr", url, "-stub", "builtin"}, args...)...)
+		}
+		if got := builtin("check", "greet.GreetService"); len(got) != 1 || got[0] != "status SERVING" {
+			t.Errorf("dubbo-go's client: check = %q", got)
+		}
+		// Its stub is not fail-fast: dubbo-go's failover retries the
+		// NotFound twice (and logs a stack trace on stdout), then returns it.
+		if got := builtin("check", "no.such.Service"); len(got) == 0 || !strings.HasPrefix(got[len(got)-1], "error not_found") {
+			t.Errorf("dubbo-go's client: check of an unknown service = %q, want a not_found error last", got)
+		}
+		bw := startProgram(t, bins.tclient, "-addr", url, "-stub", "builtin", "watch", "greet.GreetService")
+		bw.expect(t, 60*time.Second, "open")
+		bw.expect(t, 10*time.Second, "status SERVING")
+
 		s.set("greet.GreetService", "NOT_SERVING")
 		w.expect(t, 10*time.Second, "status NOT_SERVING")
+		bw.expect(t, 10*time.Second, "status NOT_SERVING")
 	})
 }
 

@@ -7,6 +7,9 @@
 //	tclient -addr ... list                           NAME=STATUS lines, or error CODE MESSAGE
 //
 // NAME "-" stands for "". The watch prints "open" once the stream is set up.
+// With -stub builtin, check and watch go through dubbo-go's own built-in
+// health client (protocol/triple/health/triple_health), as programs written
+// for dubbo-go's built-in health service do.
 package main
 
 import (
@@ -20,6 +23,7 @@ import (
 import (
 	"dubbo.apache.org/dubbo-go/v3/client"
 	_ "dubbo.apache.org/dubbo-go/v3/imports"
+	builtin "dubbo.apache.org/dubbo-go/v3/protocol/triple/health/triple_health"
 	tri "dubbo.apache.org/dubbo-go/v3/protocol/triple/triple_protocol"
 
 	"github.com/dubbo-health/health/triple_health"
@@ -27,6 +31,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "tri://127.0.0.1:20000", "server URL")
+	stub := flag.String("stub", "dubbo-health", "health client: dubbo-health (triple_health of this module) or builtin (dubbo-go's)")
 	flag.Parse()
 	args := flag.Args()
 	if len(args) == 0 {
@@ -38,15 +43,19 @@ func main() {
 		fmt.Println("error dial", err)
 		os.Exit(1)
 	}
-	svc, err := triple_health.NewHealth(cli)
-	if err != nil {
-		fmt.Println("error dial", err)
-		os.Exit(1)
-	}
 	ctx := context.Background()
 	name := ""
 	if len(args) > 1 && args[1] != "-" {
 		name = args[1]
+	}
+	if *stub == "builtin" {
+		runBuiltin(ctx, cli, args[0], name)
+		return
+	}
+	svc, err := triple_health.NewHealth(cli)
+	if err != nil {
+		fmt.Println("error dial", err)
+		os.Exit(1)
 	}
 	switch args[0] {
 	case "check":
@@ -87,6 +96,43 @@ func main() {
 		}
 	default:
 		fmt.Fprintln(os.Stderr, "unknown command", args[0])
+		os.Exit(2)
+	}
+}
+
+// runBuiltin makes the call with dubbo-go's built-in health client, which
+// has Check and Watch only.
+func runBuiltin(ctx context.Context, cli *client.Client, cmd, name string) {
+	svc, err := builtin.NewHealth(cli)
+	if err != nil {
+		fmt.Println("error dial", err)
+		os.Exit(1)
+	}
+	switch cmd {
+	case "check":
+		resp, err := svc.Check(ctx, &builtin.HealthCheckRequest{Service: name})
+		if err != nil {
+			fmt.Println("error", tri.CodeOf(err), err)
+			return
+		}
+		fmt.Println("status", resp.GetStatus())
+	case "watch":
+		stream, err := svc.Watch(ctx, &builtin.HealthCheckRequest{Service: name})
+		if err != nil {
+			fmt.Println("error", tri.CodeOf(err), err)
+			return
+		}
+		fmt.Println("open")
+		for stream.Recv() {
+			fmt.Println("status", stream.Msg().GetStatus())
+		}
+		if err := stream.Err(); err != nil {
+			fmt.Println("end", tri.CodeOf(err))
+		} else {
+			fmt.Println("end ok")
+		}
+	default:
+		fmt.Fprintln(os.Stderr, "dubbo-go's built-in client has no", cmd)
 		os.Exit(2)
 	}
 }
