@@ -51,12 +51,14 @@ func Default() *healthserver.Server {
 }
 
 // ErrConfigured is returned by Configure once the default server exists.
-var ErrConfigured = errors.New("health: the default server already exists; call Configure before any dubbo-go server starts")
+var ErrConfigured = errors.New("health: the default server already exists; call Configure first, before any dubbo-go server starts and before Default, SetServingStatus or AddChecker")
 
 // Configure sets the options of the default server, for example
-// healthserver.WithDrainDelay or healthserver.WithoutList. Call it before the
-// first dubbo-go server starts (in main or an init function); once the default
-// server exists it returns ErrConfigured and changes nothing.
+// healthserver.WithDrainDelay or healthserver.WithoutList. Call it first:
+// the default server is created, with the options given so far, by the first
+// dubbo-go server that starts or the first call of Default, SetServingStatus,
+// AddChecker or RemoveChecker; from then on Configure returns ErrConfigured
+// and changes nothing.
 func Configure(opts ...healthserver.Option) error {
 	optionsMu.Lock()
 	defer optionsMu.Unlock()
@@ -93,6 +95,12 @@ func envOff(name string) bool {
 // service is a name as clients ask for it: an interface name
 // ("greet.GreetService"), a service key ("group/greet.GreetService:1.0.0"),
 // or "" for the whole server. See healthserver.Server.SetServingStatus.
+//
+// A status other than SERVING set on an interface name also shows on every
+// service key exported under it (they follow it), so one call takes a
+// service out for gRPC clients and dubbo-go consumers alike; a service key
+// can also be set on its own. A status set before the service is exported
+// is kept: the export marks SERVING only services without one.
 func SetServingStatus(service string, st Status) error {
 	return Default().SetServingStatus(service, st)
 }

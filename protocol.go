@@ -29,7 +29,8 @@ import (
 // otherwise:
 //
 //   - Export of a business service marks it SERVING under its interface name
-//     and its service key; its UnExport forgets it again.
+//     and its service key (unless the program set a status first), and the
+//     key follows the interface name; its UnExport forgets it again.
 //   - Export of dubbo-go's own built-in health service is skipped, so this
 //     module's handler is the only one on /grpc.health.v1.Health/.
 //   - Destroy, which closes the listeners during graceful shutdown, first
@@ -39,6 +40,9 @@ import (
 type tripleProtocol struct {
 	inner  base.Protocol
 	mounts mounts
+
+	mu      sync.Mutex
+	healths map[*trackedExporter]struct{} // live exports of the health service
 }
 
 var (
@@ -50,7 +54,11 @@ var (
 func installProtocol() {
 	extension.SetProtocol(triple.TRIPLE, func() base.Protocol {
 		wrapperOnce.Do(func() {
-			wrapper = &tripleProtocol{inner: triple.GetProtocol(), mounts: mounts{by: make(map[string]*httpMount)}}
+			wrapper = &tripleProtocol{
+				inner:   triple.GetProtocol(),
+				mounts:  mounts{by: make(map[string]*httpMount)},
+				healths: make(map[*trackedExporter]struct{}),
+			}
 		})
 		return wrapper
 	})
@@ -97,7 +105,11 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 		// export the health service again. The health service is served from
 		// its ServiceInfo and needs no entry there.
 		tracked.svc, _ = url.GetAttribute(constant.RpcServiceKey)
+		tracked.owner = p
 		_ = common.ServiceMap.UnRegister(url.Interface(), url.Protocol, url.ServiceKey())
+		p.mu.Lock()
+		p.healths[tracked] = struct{}{}
+		p.mu.Unlock()
 	}
 	return tracked
 }
@@ -113,6 +125,15 @@ func (p *tripleProtocol) Destroy() {
 	if enabled() {
 		Default().Stop()
 	}
+	// The wrapped protocol unexports its own exporters, not ours: give each
+	// export of the health service its ServiceMap entry back, so that
+	// Triple's unexport finds what it removes and logs no error.
+	p.mu.Lock()
+	for e := range p.healths {
+		e.restoreServiceMap()
+		delete(p.healths, e)
+	}
+	p.mu.Unlock()
 	p.inner.Destroy()
 }
 
@@ -142,7 +163,7 @@ func isOurHandler(url *common.URL) bool {
 }
 
 // serviceNames returns the names a service is asked for by: its interface
-// name, and its service key when it has a group or version.
+// name, and its service key when it has a group or version, in this order.
 func serviceNames(url *common.URL) []string {
 	names := []string{url.Interface()}
 	if key := url.ServiceKey(); key != "" && key != names[0] {
@@ -164,20 +185,29 @@ type trackedExporter struct {
 	base.Exporter
 	once  sync.Once
 	names []string
-	svc   any // the health handler, for the exporter of the health service
+	svc   any             // the health handler, for an export of the health service
+	owner *tripleProtocol // for an export of the health service
 }
 
 func (e *trackedExporter) UnExport() {
 	e.once.Do(func() { exports.remove(e.names) })
-	if e.svc != nil {
-		// Triple's exporter removes its ServiceMap entry and logs an error if
-		// there is none: put the entry back for it to remove.
-		url := e.GetInvoker().GetURL()
-		if common.ServiceMap.GetServiceByServiceKey(url.Protocol, url.ServiceKey()) == nil {
-			_, _ = common.ServiceMap.Register(url.Interface(), url.Protocol, url.Group(), url.Version(), e.svc)
-		}
+	if e.owner != nil {
+		e.owner.mu.Lock()
+		delete(e.owner.healths, e)
+		e.owner.mu.Unlock()
+		e.restoreServiceMap()
 	}
 	e.Exporter.UnExport()
+}
+
+// restoreServiceMap puts back the ServiceMap entry of an export of the
+// health service, which Export removed: Triple's exporter removes the entry
+// when it unexports and logs an error if there is none.
+func (e *trackedExporter) restoreServiceMap() {
+	url := e.GetInvoker().GetURL()
+	if common.ServiceMap.GetServiceByServiceKey(url.Protocol, url.ServiceKey()) == nil {
+		_, _ = common.ServiceMap.Register(url.Interface(), url.Protocol, url.Group(), url.Version(), e.svc)
+	}
 }
 
 // skippedExporter stands for an export that was deliberately not done.
@@ -198,15 +228,23 @@ type exportCounter struct {
 	counts map[string]int
 }
 
+// add counts an export of names (see serviceNames). A name exported for the
+// first time turns SERVING unless the program set its status before; a
+// service key follows its interface name.
 func (c *exportCounter) add(names []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, name := range names {
 		c.counts[name]++
 		if c.counts[name] == 1 {
-			if err := Default().SetServingStatus(name, Serving); err != nil {
+			if _, err := Default().SetIfUnknown(name, Serving); err != nil {
 				logger.Warnf("[Health] cannot mark %q SERVING: %v", name, err)
 			}
+		}
+	}
+	if len(names) == 2 {
+		if err := Default().Follow(names[1], names[0]); err != nil {
+			logger.Warnf("[Health] %v", err)
 		}
 	}
 }

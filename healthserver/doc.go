@@ -41,8 +41,11 @@
 // background for a service or for the whole server; the status a service
 // shows is derived: unknown if never set; NOT_SERVING while shut down; the
 // status as set if that is not SERVING; NOT_SERVING while one of its
-// checkers fails; else SERVING. "" also follows WithOverallPolicy. Checks
-// never run on the request path.
+// checkers fails; what the service it follows shows for the same reasons
+// (Follow: autoregistration makes each service key follow its interface
+// name); else SERVING. "" also follows WithOverallPolicy. Checks never run on
+// the request path. SetIfUnknown sets a status only where none was set, as
+// autoregistration does on export.
 //
 // HTTPHandler is a plain GET view (/healthz, /readyz?service=NAME) of the
 // same statuses for load balancers and Kubernetes httpGet probes, and

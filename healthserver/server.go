@@ -33,8 +33,10 @@ type Server struct {
 	drainGen   uint64      // counts Shutdowns, so a stale timer does nothing
 	logs       []logLine   // status changes to log once mu is released
 	watchers   int
-	peers      map[string]int               // open Watch streams by client address
-	checks     map[string]map[string]*check // by service, then name
+	peers      map[string]int                 // open Watch streams by client address
+	checks     map[string]map[string]*check   // by service, then name
+	parents    map[string]string              // Follow: name -> the name it follows
+	followers  map[string]map[string]struct{} // Follow: name -> the names following it
 	closed     bool
 }
 
@@ -42,10 +44,12 @@ type Server struct {
 // SERVING.
 func New(opts ...Option) *Server {
 	s := &Server{
-		opts:    defaultOptions(),
-		entries: make(map[string]*entry),
-		peers:   make(map[string]int),
-		checks:  make(map[string]map[string]*check),
+		opts:      defaultOptions(),
+		entries:   make(map[string]*entry),
+		peers:     make(map[string]int),
+		checks:    make(map[string]map[string]*check),
+		parents:   make(map[string]string),
+		followers: make(map[string]map[string]struct{}),
 	}
 	for _, o := range opts {
 		o.apply(&s.opts)
@@ -84,9 +88,86 @@ func (s *Server) SetServingStatus(service string, st Status) error {
 	return nil
 }
 
+// SetIfUnknown sets the status of service to st, as SetServingStatus does,
+// only if service is not known yet, and reports whether it did. A status set
+// before stays as it is: autoregistration marks each exported service
+// SERVING this way, so a NOT_SERVING that a program set before serving (until
+// it has warmed up, say) is kept.
+func (s *Server) SetIfUnknown(service string, st Status) (bool, error) {
+	if err := checkSettable(st); err != nil {
+		return false, err
+	}
+	if err := s.checkName(service); err != nil {
+		return false, fmt.Errorf("healthserver: %w", err)
+	}
+	s.mu.Lock()
+	defer s.unlock()
+	if e, ok := s.entries[service]; ok && e.known {
+		return false, nil
+	}
+	e := s.entryLocked(service)
+	e.base = st
+	e.known = true
+	s.refreshLocked(service)
+	s.publishKnownLocked()
+	return true, nil
+}
+
+// Follow makes service follow parent: while parent is known and not
+// SERVING, because it was set so or because one of its checkers fails,
+// service shows NOT_SERVING too (or the status parent was set to), whatever
+// its own. Its own status, checkers and the shutdown still apply as before.
+// Following is one level deep (the parent's parent does not count), and a
+// service follows at most one parent: a new Follow replaces the old one, and
+// an empty parent ends it. Remove ends it too.
+//
+// Autoregistration makes each service key ("g1/greet.GreetService:1.0.0")
+// follow its interface name ("greet.GreetService"), so that setting or
+// checking the interface name covers every group and version of it, for the
+// gRPC clients that ask by interface name and the dubbo-go clients that ask
+// by service key alike.
+func (s *Server) Follow(service, parent string) error {
+	if service == "" || service == parent {
+		return fmt.Errorf("healthserver: %q cannot follow %q", service, parent)
+	}
+	if err := s.checkName(service); err != nil {
+		return fmt.Errorf("healthserver: %w", err)
+	}
+	if err := s.checkName(parent); err != nil {
+		return fmt.Errorf("healthserver: %w", err)
+	}
+	s.mu.Lock()
+	defer s.unlock()
+	s.unfollowLocked(service)
+	if parent != "" {
+		s.parents[service] = parent
+		f := s.followers[parent]
+		if f == nil {
+			f = make(map[string]struct{})
+			s.followers[parent] = f
+		}
+		f[service] = struct{}{}
+	}
+	s.refreshLocked(service)
+	return nil
+}
+
+// unfollowLocked ends the Follow of service, if any.
+func (s *Server) unfollowLocked(service string) {
+	parent, ok := s.parents[service]
+	if !ok {
+		return
+	}
+	delete(s.parents, service)
+	delete(s.followers[parent], service)
+	if len(s.followers[parent]) == 0 {
+		delete(s.followers, parent)
+	}
+}
+
 // Remove forgets service: Check then answers NotFound and Watch reports
-// SERVICE_UNKNOWN until the service is set again. Removing an unknown service
-// does nothing.
+// SERVICE_UNKNOWN until the service is set again. Its Follow, if any, ends.
+// Removing an unknown service does nothing.
 func (s *Server) Remove(service string) {
 	s.mu.Lock()
 	defer s.unlock()
@@ -96,6 +177,7 @@ func (s *Server) Remove(service string) {
 	}
 	e.known = false
 	e.base = Unknown
+	s.unfollowLocked(service)
 	s.publishKnownLocked()
 	s.refreshLocked(service)
 	if e.watchers == 0 {
@@ -225,6 +307,11 @@ func (s *Server) refreshLocked(service string) {
 	if e, ok := s.entries[service]; ok && service != "" {
 		s.showLocked(e)
 	}
+	for name := range s.followers[service] {
+		if e, ok := s.entries[name]; ok {
+			s.showLocked(e)
+		}
+	}
 	if e, ok := s.entries[""]; ok {
 		s.showLocked(e)
 	}
@@ -285,7 +372,9 @@ func (s *Server) unlock() {
 
 // deriveLocked returns the status e should show, in order of precedence:
 // unknown if never set; NOT_SERVING while shut down; the status as set if it
-// is not SERVING; NOT_SERVING while a checker it depends on fails; for "",
+// is not SERVING; NOT_SERVING while a checker it depends on fails; the
+// status of the service it follows (Follow) while that is set to something
+// other than SERVING, or NOT_SERVING while that one's checkers fail; for "",
 // what the overall policy says; else SERVING.
 func (s *Server) deriveLocked(e *entry) Status {
 	switch {
@@ -297,7 +386,16 @@ func (s *Server) deriveLocked(e *entry) Status {
 		return e.base
 	case s.failingLocked(e.name):
 		return NotServing
-	case e.name != "":
+	}
+	if p := s.parentLocked(e.name); p != nil {
+		switch {
+		case p.base != Serving:
+			return p.base
+		case s.failingLocked(p.name):
+			return NotServing
+		}
+	}
+	if e.name != "" {
 		return Serving
 	}
 	switch s.opts.overall {
@@ -316,6 +414,18 @@ func (s *Server) deriveLocked(e *entry) Status {
 }
 
 // publishKnownLocked replaces the lock-free set of known services.
+// parentLocked returns the entry service follows, if it is known.
+func (s *Server) parentLocked(service string) *entry {
+	name, ok := s.parents[service]
+	if !ok {
+		return nil
+	}
+	if p, ok := s.entries[name]; ok && p.known {
+		return p
+	}
+	return nil
+}
+
 func (s *Server) publishKnownLocked() {
 	known := make(map[string]*entry, len(*s.known.Load())+1)
 	for name, e := range s.entries {

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,6 +42,11 @@ func TestSIGTERMDuringWatch(t *testing.T) {
 		// shutdown steps.
 		if ended > 3*time.Second {
 			t.Errorf("the Watch ended %v after SIGTERM, want about the 200ms drain delay", ended)
+		}
+		// The health service's export leaves dubbo-go nothing to complain
+		// about when it unexports everything.
+		if logs := s.logs.String(); strings.Contains(logs, "unexport failed") {
+			t.Errorf("dubbo-go logged an unexport error during the shutdown:\n%s", s.logs.tail(4000))
 		}
 	})
 }

@@ -30,13 +30,52 @@ func TestProbe(t *testing.T) {
 		// this module's handler is the one answering (dubbo-go's built-in
 		// knows nothing of it).
 		s.set("greet.GreetService", "NOT_SERVING")
-		out, code = probe("-service", "greet.GreetService")
-		if code != 4 || !strings.Contains(out, "NOT_SERVING") {
-			t.Errorf("probe after NOT_SERVING: exit %d, %s; want 4", code, out)
+		// The service key follows its interface name: dubbo-go consumers,
+		// which ask by key, see the NOT_SERVING too.
+		for _, svc := range []string{"greet.GreetService", "g1/greet.GreetService:1.0.0"} {
+			out, code = probe("-service", svc)
+			if code != 4 || !strings.Contains(out, "NOT_SERVING") {
+				t.Errorf("probe -service %q after NOT_SERVING on the interface: exit %d, %s; want 4", svc, code, out)
+			}
+		}
+		// A key set on its own does not move the interface name.
+		s.set("greet.GreetService", "SERVING")
+		s.set("g1/greet.GreetService:1.0.0", "NOT_SERVING")
+		if out, code = probe("-service", "greet.GreetService"); code != 0 {
+			t.Errorf("probe of the interface after NOT_SERVING on the key: exit %d, %s; want 0", code, out)
+		}
+		if out, code = probe("-service", "g1/greet.GreetService:1.0.0"); code != 4 {
+			t.Errorf("probe of the key set NOT_SERVING: exit %d, %s; want 4", code, out)
 		}
 		s.set("custom.Dependency", "SERVING")
 		if out, code = probe("-service", "custom.Dependency"); code != 0 {
 			t.Errorf("probe of a status set by the program: exit %d, %s; want 0", code, out)
+		}
+	})
+}
+
+// TestSetBeforeServing: a NOT_SERVING the program sets before the server
+// serves (a warm-up gate) is kept by the export, for the interface name and,
+// through it, the service key; the program then sets SERVING.
+func TestSetBeforeServing(t *testing.T) {
+	forEachVariant(t, func(t *testing.T, bin string) {
+		s := startServer(t, bin, "-group", "g1", "-version", "1.0.0", "-not-serving", "greet.GreetService")
+		probe := func(svc string) (string, int) {
+			return tool(t, 30*time.Second, "grpc-health-probe", "-addr", s.Addr, "-service", svc)
+		}
+		for _, svc := range []string{"greet.GreetService", "g1/greet.GreetService:1.0.0"} {
+			if out, code := probe(svc); code != 4 {
+				t.Errorf("probe -service %q: exit %d, %s; want 4 (NOT_SERVING set before serving)", svc, code, out)
+			}
+		}
+		if out, code := probe(""); code != 0 {
+			t.Errorf("probe of the whole server: exit %d, %s; want 0", code, out)
+		}
+		s.set("greet.GreetService", "SERVING")
+		for _, svc := range []string{"greet.GreetService", "g1/greet.GreetService:1.0.0"} {
+			if out, code := probe(svc); code != 0 {
+				t.Errorf("probe -service %q after SERVING: exit %d, %s; want 0", svc, code, out)
+			}
 		}
 	})
 }

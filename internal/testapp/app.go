@@ -64,6 +64,7 @@ func Main() {
 		metricsAddr  = flag.String("metrics-addr", "", "address to serve Prometheus's default registry on")
 		cpuProfile   = flag.String("cpuprofile", "", "write a CPU profile to this file, from start until stop or shutdown")
 		memProfile   = flag.String("memprofile", "", "write a heap profile to this file at each mem command")
+		notServing   = flag.String("not-serving", "", "a service name set NOT_SERVING before the server serves")
 	)
 	flag.Parse()
 	startProfiles(*cpuProfile, *memProfile)
@@ -82,6 +83,11 @@ func Main() {
 		fail(err)
 	}
 	addCheckers(*checkTCP, *checkHTTP, *checkGRPC)
+	if *notServing != "" {
+		if err := health.SetServingStatus(*notServing, health.NotServing); err != nil {
+			panic(err)
+		}
+	}
 	if *metricsAddr != "" {
 		go func() { fail(http.ListenAndServe(*metricsAddr, promhttp.Handler())) }()
 	}
