@@ -90,3 +90,29 @@ func ExampleServer_HTTPHandler() {
 	// Output:
 	// 503 {"service":"greet.GreetService","status":"NOT_SERVING"}
 }
+
+func ExampleServer_Follow() {
+	hs := healthserver.New()
+	_ = hs.SetServingStatus("greet.GreetService", healthserver.Serving)
+	_ = hs.SetServingStatus("g1/greet.GreetService:1.0.0", healthserver.Serving)
+	_ = hs.Follow("g1/greet.GreetService:1.0.0", "greet.GreetService")
+
+	// One call takes the service out under both names.
+	_ = hs.SetServingStatus("greet.GreetService", healthserver.NotServing)
+	st, _ := hs.Status("g1/greet.GreetService:1.0.0")
+	fmt.Println("service key:", st)
+	// Output:
+	// service key: NOT_SERVING
+}
+
+func ExampleServer_SetIfUnknown() {
+	hs := healthserver.New()
+	// The program holds the service back until it has warmed up...
+	_ = hs.SetServingStatus("greet.GreetService", healthserver.NotServing)
+	// ...and the export, which marks services SERVING, leaves it so.
+	set, _ := hs.SetIfUnknown("greet.GreetService", healthserver.Serving)
+	st, _ := hs.Status("greet.GreetService")
+	fmt.Println(set, st)
+	// Output:
+	// false NOT_SERVING
+}
