@@ -115,9 +115,19 @@ func (r *healthRouter) Route(invokers []base.Invoker, _ *common.URL, _ base.Invo
 	if s == nil || len(s.watches) == 0 {
 		return invokers
 	}
+	// Each provider's state is read once: counting and picking from two
+	// reads could pick nothing when a state flips in between, and an empty
+	// list breaks dubbo-go's callers.
+	var onStack [16]state
+	states := onStack[:0]
+	if len(invokers) > len(onStack) {
+		states = make([]state, 0, len(invokers))
+	}
 	eligible, waiting := 0, 0
 	for _, inv := range invokers {
-		switch st := s.watches[inv].current(); {
+		st := s.watches[inv].current()
+		states = append(states, st)
+		switch {
 		case st.eligible():
 			eligible++
 		case st == pending:
@@ -130,12 +140,12 @@ func (r *healthRouter) Route(invokers []base.Invoker, _ *common.URL, _ base.Invo
 		return invokers
 	case eligible > 0:
 		r.fed(eligible, len(invokers))
-		return pick(invokers, s, eligible, state.eligible)
+		return pick(invokers, states, eligible, state.eligible)
 	case waiting > 0:
 		// Nothing is known to be SERVING yet, but some providers have
 		// not answered: their health is unknown, as without this
 		// package, so they are tried rather than ones known to be bad.
-		return pick(invokers, s, waiting, func(st state) bool { return st == pending })
+		return pick(invokers, states, waiting, func(st state) bool { return st == pending })
 	}
 	if r.starved.CompareAndSwap(false, true) {
 		if r.fallback {
@@ -157,12 +167,12 @@ func (r *healthRouter) fed(eligible, total int) {
 	}
 }
 
-// pick returns a new slice with the n providers of invokers whose state
-// satisfies keep.
-func pick(invokers []base.Invoker, s *snapshot, n int, keep func(state) bool) []base.Invoker {
+// pick returns a new slice with the n providers of invokers whose state,
+// states[i] for invokers[i], satisfies keep.
+func pick(invokers []base.Invoker, states []state, n int, keep func(state) bool) []base.Invoker {
 	out := make([]base.Invoker, 0, n)
-	for _, inv := range invokers {
-		if keep(s.watches[inv].current()) {
+	for i, inv := range invokers {
+		if keep(states[i]) {
 			out = append(out, inv)
 		}
 	}
