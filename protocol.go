@@ -234,6 +234,13 @@ type exportCounter struct {
 func (c *exportCounter) add(names []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// The key follows before it is known, so that it never shows SERVING
+	// while its interface name is held NOT_SERVING.
+	if len(names) == 2 {
+		if err := Default().Follow(names[1], names[0]); err != nil {
+			logger.Warnf("[Health] %v", err)
+		}
+	}
 	for _, name := range names {
 		c.counts[name]++
 		if c.counts[name] == 1 {
@@ -242,17 +249,15 @@ func (c *exportCounter) add(names []string) {
 			}
 		}
 	}
-	if len(names) == 2 {
-		if err := Default().Follow(names[1], names[0]); err != nil {
-			logger.Warnf("[Health] %v", err)
-		}
-	}
 }
 
 func (c *exportCounter) remove(names []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, name := range names {
+	// The key goes first: removed after its interface name, it would show
+	// its own SERVING for a moment.
+	for i := len(names) - 1; i >= 0; i-- {
+		name := names[i]
 		c.counts[name]--
 		if c.counts[name] > 0 {
 			continue

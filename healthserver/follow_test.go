@@ -131,6 +131,18 @@ func TestFollowEndsWithRemove(t *testing.T) {
 	}
 }
 
+func TestRemoveUnknownEndsFollow(t *testing.T) {
+	t.Parallel()
+	s := healthserver.New()
+	_ = s.SetServingStatus(iface, healthserver.NotServing)
+	_ = s.Follow(key, iface) // key not known yet
+	s.Remove(key)
+	_ = s.SetServingStatus(key, healthserver.Serving)
+	if got := status(t, s, key); got != healthserver.Serving {
+		t.Errorf("key shows %v, want SERVING: Remove of an unknown name ends its follow too", got)
+	}
+}
+
 func TestFollowErrors(t *testing.T) {
 	t.Parallel()
 	s := healthserver.New(healthserver.WithMaxServiceNameLength(8))

@@ -171,13 +171,13 @@ func (s *Server) unfollowLocked(service string) {
 func (s *Server) Remove(service string) {
 	s.mu.Lock()
 	defer s.unlock()
+	s.unfollowLocked(service)
 	e, ok := s.entries[service]
 	if !ok || !e.known {
 		return
 	}
 	e.known = false
 	e.base = Unknown
-	s.unfollowLocked(service)
 	s.publishKnownLocked()
 	s.refreshLocked(service)
 	if e.watchers == 0 {
