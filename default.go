@@ -42,10 +42,11 @@ var (
 // on first use with the options given to Configure.
 func Default() *healthserver.Server {
 	defaultOnce.Do(func() {
+		// Under optionsMu, so that a Configure that races with this either
+		// comes first and counts, or sees the server and fails.
 		optionsMu.Lock()
-		opts := defaultOptions
-		optionsMu.Unlock()
-		defaultServer = healthserver.New(opts...)
+		defer optionsMu.Unlock()
+		defaultServer = healthserver.New(defaultOptions...)
 	})
 	return defaultServer
 }
