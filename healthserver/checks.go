@@ -197,7 +197,19 @@ func attempt(ch *check, stuck chan error) (chan error, error) {
 	case <-ctx.Done():
 		return res, fmt.Errorf("checker did not return within %v", ch.cfg.timeout)
 	case <-ch.stop:
-		return res, nil
+		// Stopping: cancel the run and let it return, until its deadline,
+		// so that a checker that honours its context has finished before
+		// RemoveChecker or Close return and before its Close is called.
+		deadline, _ := ctx.Deadline()
+		cancel()
+		wait := time.NewTimer(time.Until(deadline))
+		defer wait.Stop()
+		select {
+		case <-res:
+			return nil, nil
+		case <-wait.C:
+			return res, nil
+		}
 	}
 }
 
@@ -262,16 +274,24 @@ func (s *Server) anyFailingLocked() bool {
 
 // Close stops the server for good: like Stop, every service shows
 // NOT_SERVING and every Watch ends, and in addition every checker stops.
-// Close waits for the checkers' runners to return (a checker that ignores its
-// context may finish its current run later). Calling Close again does
-// nothing.
+// Close cancels the checkers' runs in progress and waits for them, each up to
+// its timeout (a checker that ignores its context may finish its current run
+// later). Calling Close again does nothing.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
-		s.mu.Unlock()
+		s.unlock()
 		return
 	}
 	s.closed = true
+	// Shut down before the checkers go, in the same critical section, so
+	// that no status is derived without them while not yet shut down.
+	s.shutdownLocked()
+	if s.drainTimer != nil {
+		s.drainTimer.Stop()
+		s.drainTimer = nil
+	}
+	s.drainLocked()
 	var all []*check
 	for _, byName := range s.checks {
 		for _, ch := range byName {
@@ -281,8 +301,7 @@ func (s *Server) Close() {
 	for _, ch := range all {
 		s.detachLocked(ch)
 	}
-	s.mu.Unlock()
-	s.Stop()
+	s.unlock()
 	for _, ch := range all {
 		finish(ch)
 	}

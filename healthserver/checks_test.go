@@ -10,6 +10,10 @@ import (
 )
 
 import (
+	tri "dubbo.apache.org/dubbo-go/v3/protocol/triple/triple_protocol"
+)
+
+import (
 	"github.com/dubbo-health/health/healthserver"
 )
 
@@ -355,5 +359,96 @@ func TestAddCheckerErrors(t *testing.T) {
 	}
 	if got := status(t, s, ""); got != healthserver.NotServing {
 		t.Errorf(`"" after Close: %v, want NOT_SERVING`, got)
+	}
+}
+
+// contextChecker blocks each run until its context ends, as a well-behaved
+// checker of a slow dependency does, and records whether it was closed or
+// left running while a run was in flight.
+type contextChecker struct {
+	started  chan struct{}
+	inFlight atomic.Int32
+	closedIn atomic.Int32 // Close calls during a run
+}
+
+func (c *contextChecker) Check(ctx context.Context) error {
+	c.inFlight.Add(1)
+	defer c.inFlight.Add(-1)
+	select {
+	case c.started <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (c *contextChecker) Close() error {
+	if c.inFlight.Load() != 0 {
+		c.closedIn.Add(1)
+	}
+	return nil
+}
+
+// TestStopCancelsRunInFlight: Close and RemoveChecker cancel a run in
+// progress and return after it has, so a checker that honours its context
+// never runs, nor is closed mid-run, after they return.
+func TestStopCancelsRunInFlight(t *testing.T) {
+	t.Parallel()
+	for i := range 50 {
+		s := healthserver.New()
+		c := &contextChecker{started: make(chan struct{}, 1)}
+		if err := s.AddChecker("svc", "slow", c, healthserver.Timeout(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		<-c.started
+		if i%2 == 0 {
+			s.RemoveChecker("svc", "slow")
+		}
+		s.Close()
+		if n := c.inFlight.Load(); n != 0 {
+			t.Fatalf("round %d: %d runs still in flight after Close returned", i, n)
+		}
+		if n := c.closedIn.Load(); n != 0 {
+			t.Fatalf("round %d: the checker was closed during a run", i)
+		}
+	}
+}
+
+// TestCloseNeverShowsServing: Close turns everything NOT_SERVING before the
+// checkers go, so a status derived meanwhile never flips back to SERVING.
+func TestCloseNeverShowsServing(t *testing.T) {
+	t.Parallel()
+	for range 50 {
+		s := healthserver.New()
+		c := newScripted()
+		if err := s.AddChecker("svc", "dep", c, fastCheck(healthserver.FailureThreshold(1))...); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.SetServingStatus("svc", healthserver.Serving)
+		feed(t, s, c, "svc", "dep", errors.New("down"))
+		if st := status(t, s, ""); st != healthserver.NotServing {
+			t.Fatalf(`"" = %v with a failing checker, want NOT_SERVING`, st)
+		}
+		w := startWatch(t, s.Handler(), "", newStream("peer"))
+		w.expectNext(t, healthserver.NotServing)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 100 {
+				_ = s.SetServingStatus("svc", healthserver.Serving)
+			}
+		}()
+		s.Close()
+		<-done
+		if st := status(t, s, ""); st != healthserver.NotServing {
+			t.Fatalf(`"" = %v after Close, want NOT_SERVING`, st)
+		}
+		// The Watch ends without a message: "" never left NOT_SERVING.
+		w.expectEnd(t, tri.CodeUnavailable)
+		select {
+		case st := <-w.stream.msgs:
+			t.Fatalf(`the Watch of "" received %v during Close`, st)
+		default:
+		}
 	}
 }
