@@ -40,6 +40,10 @@
 //     service, so it is eligible and no longer watched. (dubbo-go answers a
 //     path it does not serve with HTTP 404, which gRPC reads as
 //     Unimplemented.)
+//   - The Watch fails with code ResourceExhausted: the provider's health
+//     service is at its limit of Watch streams. Its health is unknown, not
+//     bad, so it stays eligible (grpc-go would count it as failing); the
+//     Watch is retried as below.
 //   - Any other error, or the end of the stream: not eligible. The Watch is
 //     opened again after 100ms, then after delays growing 1.6 times per
 //     failure up to 5s, each moved by up to 20% at random; the backoff

@@ -10,8 +10,10 @@ import (
 
 import (
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	"dubbo.apache.org/dubbo-go/v3/cluster/router"
 	"dubbo.apache.org/dubbo-go/v3/common"
@@ -28,6 +30,7 @@ type provider struct {
 	srv     *grpc.Server
 	watches atomic.Int32
 	conns   atomic.Int32
+	refuse  atomic.Bool // Watch fails with ResourceExhausted, as at a server's limit
 	stopped chan struct{}
 }
 
@@ -51,7 +54,7 @@ func startProviderAt(t *testing.T, addr string, withHealth bool) *provider {
 	p := &provider{Addr: l.Addr().String(), srv: grpc.NewServer(), stopped: make(chan struct{})}
 	if withHealth {
 		p.Health = health.NewServer()
-		healthpb.RegisterHealthServer(p.srv, &countingHealth{Server: p.Health, watches: &p.watches})
+		healthpb.RegisterHealthServer(p.srv, &countingHealth{Server: p.Health, watches: &p.watches, refuse: &p.refuse})
 	}
 	go func() {
 		_ = p.srv.Serve(&countingListener{Listener: l, conns: &p.conns})
@@ -76,9 +79,13 @@ func (p *provider) Set(service string, st healthpb.HealthCheckResponse_ServingSt
 type countingHealth struct {
 	*health.Server
 	watches *atomic.Int32
+	refuse  *atomic.Bool
 }
 
 func (h *countingHealth) Watch(req *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
+	if h.refuse.Load() {
+		return status.Error(codes.ResourceExhausted, "too many health watchers")
+	}
 	h.watches.Add(1)
 	defer h.watches.Add(-1)
 	return h.Server.Watch(req, stream)

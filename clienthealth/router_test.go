@@ -36,6 +36,7 @@ func TestEligibility(t *testing.T) {
 		health   bool // A has a health service
 		status   healthpb.HealthCheckResponse_ServingStatus
 		down     bool // A is stopped
+		refuse   bool // A refuses Watch streams with ResourceExhausted
 		eligible bool
 	}{
 		{name: "SERVING", health: true, status: serving, eligible: true},
@@ -44,11 +45,13 @@ func TestEligibility(t *testing.T) {
 		{name: "SERVICE_UNKNOWN", health: true, status: serviceUnknown},
 		{name: "no health service", health: false, eligible: true},
 		{name: "down", health: true, status: serving, down: true},
+		{name: "Watch refused at the provider's limit", health: true, status: notServing, refuse: true, eligible: true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			a, b := startProvider(t, c.health), startProvider(t, true)
+			a.refuse.Store(c.refuse)
 			if c.health && c.status != serviceUnknown {
 				a.Set("greet.GreetService", c.status)
 			}

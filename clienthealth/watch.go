@@ -35,11 +35,16 @@ const (
 	// unimplemented: the provider has no health service; not watched any
 	// more.
 	unimplemented
+	// refused: the provider's health service refused the Watch with
+	// ResourceExhausted (its limit of Watch streams). Its health is
+	// unknown, not bad, so it is eligible as without health checking; the
+	// Watch is retried with backoff.
+	refused
 )
 
 // eligible reports whether a provider in state s takes part in load
 // balancing.
-func (s state) eligible() bool { return s == serving || s == unimplemented }
+func (s state) eligible() bool { return s == serving || s == unimplemented || s == refused }
 
 // key names one watch: a service on a provider address.
 type key struct {
@@ -81,6 +86,8 @@ func (w *watch) set(s state, detail string) {
 		logger.Infof("[Health] provider %s %s: SERVING, eligible again", w.key.addr, w.key.service)
 	case s == unimplemented:
 		logger.Infof("[Health] provider %s has no health service (%s): eligible, not watched", w.key.addr, detail)
+	case s == refused:
+		logger.Warnf("[Health] provider %s %s: health watch refused (%s), eligible until it can be watched", w.key.addr, w.key.service, detail)
 	case s == notServing:
 		logger.Warnf("[Health] provider %s %s: %s, left out of load balancing", w.key.addr, w.key.service, detail)
 	case s == failing:
@@ -112,7 +119,11 @@ func (p *pool) run(ctx context.Context, w *watch, cc *grpc.ClientConn) {
 			p.stopUsingChannel(w)
 			return
 		}
-		w.set(failing, describe(err))
+		if status.Code(err) == codes.ResourceExhausted {
+			w.set(refused, describe(err))
+		} else {
+			w.set(failing, describe(err))
+		}
 		t := time.NewTimer(p.backoff.delay(attempt))
 		select {
 		case <-ctx.Done():
