@@ -49,10 +49,19 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
+// Collect builds the metrics under the store's lock and sends them after
+// releasing it, so a slow scrape never holds up a status change.
 func (c collector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range c.snapshot() {
+		ch <- m
+	}
+}
+
+func (c collector) snapshot() []prometheus.Metric {
 	s := c.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	out := make([]prometheus.Metric, 0, 2*len(s.entries)+1)
 	for name, e := range s.entries {
 		if !e.known {
 			continue
@@ -61,8 +70,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		if e.state.Load().status == Serving {
 			serving = 1
 		}
-		ch <- prometheus.MustNewConstMetric(servingDesc, prometheus.GaugeValue, serving, name)
-		ch <- prometheus.MustNewConstMetric(transitionsDesc, prometheus.CounterValue, float64(e.transitions), name)
+		out = append(out,
+			prometheus.MustNewConstMetric(servingDesc, prometheus.GaugeValue, serving, name),
+			prometheus.MustNewConstMetric(transitionsDesc, prometheus.CounterValue, float64(e.transitions), name))
 	}
 	for service, byName := range s.checks {
 		for name, chk := range byName {
@@ -70,11 +80,12 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			if chk.passing {
 				passing = 1
 			}
-			ch <- prometheus.MustNewConstMetric(checkPassingDesc, prometheus.GaugeValue, passing, service, name)
-			ch <- prometheus.MustNewConstMetric(checkRunsDesc, prometheus.CounterValue, float64(chk.runs), service, name)
-			ch <- prometheus.MustNewConstMetric(checkFailuresDesc, prometheus.CounterValue, float64(chk.failedRuns), service, name)
-			ch <- prometheus.MustNewConstSummary(checkDurationDesc, chk.runs, chk.totalSeconds, nil, service, name)
+			out = append(out,
+				prometheus.MustNewConstMetric(checkPassingDesc, prometheus.GaugeValue, passing, service, name),
+				prometheus.MustNewConstMetric(checkRunsDesc, prometheus.CounterValue, float64(chk.runs), service, name),
+				prometheus.MustNewConstMetric(checkFailuresDesc, prometheus.CounterValue, float64(chk.failedRuns), service, name),
+				prometheus.MustNewConstSummary(checkDurationDesc, chk.runs, chk.totalSeconds, nil, service, name))
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(s.watchers))
+	return append(out, prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(s.watchers)))
 }

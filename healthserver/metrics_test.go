@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 import (
@@ -60,5 +61,39 @@ dubbo_health_watch_streams 1
 	}
 	if n := testutil.CollectAndCount(s.Collector(), "dubbo_health_check_duration_seconds"); n != 1 {
 		t.Errorf("duration summaries: %d, want 1", n)
+	}
+}
+
+// TestSlowScrapeDoesNotBlockChanges: a scrape that has stopped reading its
+// metrics holds no lock of the store: status changes go on.
+func TestSlowScrapeDoesNotBlockChanges(t *testing.T) {
+	t.Parallel()
+	s := healthserver.New()
+	_ = s.SetServingStatus("a.Service", healthserver.Serving)
+	metrics := make(chan prometheus.Metric)
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		s.Collector().Collect(metrics)
+	}()
+	<-metrics // the scrape runs, and now waits to hand over its next metric
+
+	changed := make(chan struct{})
+	go func() {
+		defer close(changed)
+		_ = s.SetServingStatus("a.Service", healthserver.NotServing)
+	}()
+	select {
+	case <-changed:
+	case <-time.After(10 * time.Second):
+		t.Error("SetServingStatus waited for a scrape that stopped reading")
+	}
+	for {
+		select {
+		case <-metrics:
+		case <-collected:
+			<-changed
+			return
+		}
 	}
 }
