@@ -22,9 +22,9 @@ const EnvClient = "DUBBO_HEALTH_CLIENT"
 
 // EnvNoEligible is the environment variable that sets what a reference does
 // when none of its providers is eligible, for references that do not say:
-// "all" (the default) falls back to every provider, "fail" returns none, so
-// that calls fail at once with dubbo-go's "No provider available" error. It
-// is read when a reference is created.
+// "all" (the default) falls back to every provider, "fail" makes calls fail
+// at once with code Unavailable ("no provider of SERVICE is serving"). It is
+// read when a reference is created.
 const EnvNoEligible = "DUBBO_HEALTH_CLIENT_NO_ELIGIBLE"
 
 // ParamNoEligible is the reference parameter that sets, for one reference,
@@ -63,9 +63,11 @@ func Close() {
 }
 
 // WithoutFallback is a reference option: when none of the reference's
-// providers is eligible, its calls fail at once with dubbo-go's "No provider
-// available" error instead of going to every provider. It sets the
-// reference parameter ParamNoEligible to "fail".
+// providers is eligible, its calls fail at once with code Unavailable ("no
+// provider of SERVICE is serving") instead of going to every provider. It
+// sets the reference parameter ParamNoEligible to "fail". Pair it with
+// dubbo-go's failfast cluster (client.WithClusterFailFast), or the default
+// failover cluster tries the failing call again twice and logs an error.
 //
 //	svc, err := greet.NewGreetService(cli, clienthealth.WithoutFallback())
 //
@@ -92,7 +94,7 @@ func enabled() bool {
 // when none is eligible: its reference parameter, else the environment,
 // else yes.
 func fallbackOf(url *common.URL) bool {
-	v := ""
+	v, from := "", ParamNoEligible
 	if url != nil {
 		v = url.GetParam(ParamNoEligible, "")
 		if v == "" && url.SubURL != nil {
@@ -100,7 +102,7 @@ func fallbackOf(url *common.URL) bool {
 		}
 	}
 	if v == "" {
-		v = os.Getenv(EnvNoEligible)
+		v, from = os.Getenv(EnvNoEligible), EnvNoEligible
 	}
 	switch v {
 	case "", noEligibleAll:
@@ -108,6 +110,6 @@ func fallbackOf(url *common.URL) bool {
 	case noEligibleFail:
 		return false
 	}
-	logger.Warnf("[Health] %s=%q is neither %q nor %q: falling back to all providers when none is eligible", ParamNoEligible, v, noEligibleAll, noEligibleFail)
+	logger.Warnf("[Health] %s=%q is neither %q nor %q: falling back to all providers when none is eligible", from, v, noEligibleAll, noEligibleFail)
 	return true
 }

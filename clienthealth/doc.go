@@ -44,11 +44,14 @@
 //     service is at its limit of Watch streams. Its health is unknown, not
 //     bad, so it stays eligible (grpc-go would count it as failing); the
 //     Watch is retried as below.
-//   - Any other error, or the end of the stream: not eligible. The Watch is
-//     opened again after 100ms, then after delays growing 1.6 times per
-//     failure up to 5s, each moved by up to 20% at random; the backoff
-//     starts over once a status arrives. The connection reconnects on the
-//     same schedule.
+//   - Any other error, or the end of the stream: not eligible (a provider
+//     whose last status was NOT_SERVING stays so, without a new log line).
+//     The Watch is opened again after 100ms, then after delays growing 1.6
+//     times per failure up to 5s, each moved by up to 20% at random; the
+//     backoff starts over once SERVING arrives (not on any status, as in
+//     grpc-go: a provider in its graceful shutdown answers every Watch with
+//     NOT_SERVING and ends it). The connection reconnects on grpc-go's own
+//     schedule.
 //   - No answer yet: not eligible.
 //   - Providers on other protocols, and Triple providers reached over TLS, are
 //     not watched: eligible.

@@ -31,6 +31,8 @@ type provider struct {
 	watches atomic.Int32
 	conns   atomic.Int32
 	refuse  atomic.Bool // Watch fails with ResourceExhausted, as at a server's limit
+	drain   atomic.Bool // Watch sends NOT_SERVING and ends, as a stopping server does
+	opened  atomic.Int32
 	stopped chan struct{}
 }
 
@@ -54,7 +56,7 @@ func startProviderAt(t *testing.T, addr string, withHealth bool) *provider {
 	p := &provider{Addr: l.Addr().String(), srv: grpc.NewServer(), stopped: make(chan struct{})}
 	if withHealth {
 		p.Health = health.NewServer()
-		healthpb.RegisterHealthServer(p.srv, &countingHealth{Server: p.Health, watches: &p.watches, refuse: &p.refuse})
+		healthpb.RegisterHealthServer(p.srv, &countingHealth{Server: p.Health, watches: &p.watches, refuse: &p.refuse, drain: &p.drain, opened: &p.opened})
 	}
 	go func() {
 		_ = p.srv.Serve(&countingListener{Listener: l, conns: &p.conns})
@@ -80,11 +82,20 @@ type countingHealth struct {
 	*health.Server
 	watches *atomic.Int32
 	refuse  *atomic.Bool
+	drain   *atomic.Bool
+	opened  *atomic.Int32
 }
 
 func (h *countingHealth) Watch(req *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
+	h.opened.Add(1)
 	if h.refuse.Load() {
 		return status.Error(codes.ResourceExhausted, "too many health watchers")
+	}
+	if h.drain.Load() {
+		if err := stream.Send(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_NOT_SERVING}); err != nil {
+			return err
+		}
+		return status.Error(codes.Unavailable, "health service is shutting down")
 	}
 	h.watches.Add(1)
 	defer h.watches.Add(-1)

@@ -308,3 +308,30 @@ func TestDisabledByEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainingProviderBacksOff: a provider that answers each Watch with
+// NOT_SERVING and ends it, as one in its graceful shutdown does, stays out
+// of load balancing and is asked again with a growing delay, not at the
+// base delay over and over.
+func TestDrainingProviderBacksOff(t *testing.T) {
+	t.Parallel()
+	a, b := startProvider(t, true), startProvider(t, true)
+	a.drain.Store(true)
+	b.Set("greet.GreetService", serving)
+	ia, ib := invoker(t, a.Addr, ""), invoker(t, b.Addr, "")
+	all := []base.Invoker{ia, ib}
+	r := newRouter(t, ia, "")
+	start := time.Now()
+	r.Notify(all)
+	waitRoute(t, r, all, []base.Invoker{ib})
+	// Six Watches: the first and five retries, after at least
+	// 0.8 x (100+160+256+410+655) ms with the backoff growing; at the base
+	// delay they would take about 0.5s.
+	waitFor(t, 20*time.Second, "six Watches of the draining provider", func() bool { return a.opened.Load() >= 6 })
+	if d, least := time.Since(start), 1264*time.Millisecond; d < least {
+		t.Errorf("six Watches within %v, want at least %v: the backoff did not grow", d, least)
+	}
+	if got := route(r, all); len(got) != 1 || got[0] != ib {
+		t.Errorf("route = %v, want only B", got)
+	}
+}

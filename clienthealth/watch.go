@@ -110,18 +110,24 @@ func (p *pool) run(ctx context.Context, w *watch, cc *grpc.ClientConn) {
 	cli := healthpb.NewHealthClient(cc)
 	req := &healthpb.HealthCheckRequest{Service: w.key.service}
 	for attempt := 0; ; attempt++ {
+		// Only SERVING starts the backoff over: a provider that is
+		// shutting down answers each new Watch with NOT_SERVING and ends
+		// it, and must not be asked again at the base delay all along.
 		err := watchOnce(ctx, cli, req, w, func() { attempt = 0 })
 		if ctx.Err() != nil {
 			return
 		}
-		if status.Code(err) == codes.Unimplemented {
+		switch code := status.Code(err); {
+		case code == codes.Unimplemented:
 			w.set(unimplemented, describe(err))
 			p.stopUsingChannel(w)
 			return
-		}
-		if status.Code(err) == codes.ResourceExhausted {
+		case code == codes.ResourceExhausted:
 			w.set(refused, describe(err))
-		} else {
+		case w.current() == notServing:
+			// The provider said it is not serving; the end of the
+			// stream or a failed retry tells nothing new.
+		default:
 			w.set(failing, describe(err))
 		}
 		t := time.NewTimer(p.backoff.delay(attempt))
@@ -135,8 +141,8 @@ func (p *pool) run(ctx context.Context, w *watch, cc *grpc.ClientConn) {
 }
 
 // watchOnce opens one Watch stream and records every status it sends until
-// it ends. answered is called on each status received.
-func watchOnce(ctx context.Context, cli healthpb.HealthClient, req *healthpb.HealthCheckRequest, w *watch, answered func()) error {
+// it ends. serving is called on each SERVING received.
+func watchOnce(ctx context.Context, cli healthpb.HealthClient, req *healthpb.HealthCheckRequest, w *watch, serving func()) error {
 	stream, err := cli.Watch(ctx, req)
 	if err != nil {
 		return err
@@ -146,7 +152,9 @@ func watchOnce(ctx context.Context, cli healthpb.HealthClient, req *healthpb.Hea
 		if err != nil {
 			return err
 		}
-		answered()
+		if resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			serving()
+		}
 		w.set(fromStatus(resp.GetStatus()), resp.GetStatus().String())
 	}
 }

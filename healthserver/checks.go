@@ -291,7 +291,7 @@ func (s *Server) Close() {
 		s.drainTimer.Stop()
 		s.drainTimer = nil
 	}
-	s.drainLocked()
+	s.stopLocked()
 	var all []*check
 	for _, byName := range s.checks {
 		for _, ch := range byName {

@@ -23,29 +23,44 @@ type entry struct {
 }
 
 // state is a published status. changed is closed when a newer state replaces
-// this one. drained tells open Watch streams to end after they have sent
-// status: the server is shut down and its drain delay is over.
+// this one. phase tells open Watch streams whether to end after they have
+// sent status.
 type state struct {
 	status  Status
-	drained bool
+	phase   phase
 	changed chan struct{}
 }
 
-func newEntry(name string, drained bool) *entry {
+// phase is where the server is in a shutdown, as far as Watch streams care.
+type phase uint8
+
+const (
+	// running: Watch streams stay open.
+	running phase = iota
+	// drained: the drain delay after Shutdown is over. Watch streams that
+	// were open end; a Watch opened from now on is held open for one more
+	// drain delay and then ends, so that clients which reopen at once
+	// (grpc-go's health checking does after any message) do not spin.
+	drained
+	// stopped: Stop or Close; every Watch stream ends at once.
+	stopped
+)
+
+func newEntry(name string, ph phase) *entry {
 	e := &entry{name: name}
-	e.state.Store(&state{status: ServiceUnknown, drained: drained, changed: make(chan struct{})})
+	e.state.Store(&state{status: ServiceUnknown, phase: ph, changed: make(chan struct{})})
 	return e
 }
 
-// show publishes st, with the drained flag, and wakes the watchers, unless
-// both are already shown. It reports whether the status changed. Callers
-// hold Server.mu, so shows of one entry never race.
-func (e *entry) show(st Status, drained bool) bool {
+// show publishes st, with the phase, and wakes the watchers, unless both are
+// already shown. It reports whether the status changed. Callers hold
+// Server.mu, so shows of one entry never race.
+func (e *entry) show(st Status, ph phase) bool {
 	old := e.state.Load()
-	if old.status == st && old.drained == drained {
+	if old.status == st && old.phase == ph {
 		return false
 	}
-	e.state.Store(&state{status: st, drained: drained, changed: make(chan struct{})})
+	e.state.Store(&state{status: st, phase: ph, changed: make(chan struct{})})
 	close(old.changed)
 	if old.status == st {
 		return false

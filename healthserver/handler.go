@@ -2,6 +2,7 @@ package healthserver
 
 import (
 	"context"
+	"time"
 )
 
 import (
@@ -86,7 +87,28 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 	if err := stream.Send(response(last)); err != nil {
 		return err
 	}
-	for !st.drained {
+	// A Watch opened after the drain is held open for one drain delay
+	// before it ends: ended at once, it would have clients that reopen
+	// right after a message (grpc-go's health checking) spin against a
+	// server that is shutting down. One that has been open while the server
+	// was running ends as soon as the drain comes.
+	lateOpener := st.phase == drained
+	var hold <-chan time.Time
+	for {
+		switch {
+		case st.phase == stopped, st.phase == drained && !lateOpener:
+			// The status shown with the drain (NOT_SERVING) has been sent.
+			return errDraining()
+		case st.phase == drained && hold == nil:
+			if h.s.opts.drainDelay <= 0 {
+				return errDraining()
+			}
+			t := time.NewTimer(h.s.opts.drainDelay)
+			defer t.Stop()
+			hold = t.C
+		case st.phase == running:
+			lateOpener, hold = false, nil // after a Resume
+		}
 		select {
 		case <-st.changed:
 			st = e.state.Load()
@@ -97,10 +119,10 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 			if err := stream.Send(response(last)); err != nil {
 				return err
 			}
+		case <-hold:
+			return errDraining()
 		case <-ctx.Done():
 			return errEnded(ctx.Err())
 		}
 	}
-	// Drained: the status shown with the drain (NOT_SERVING) has been sent.
-	return errDraining()
 }

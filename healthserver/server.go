@@ -28,7 +28,7 @@ type Server struct {
 	mu         sync.Mutex
 	entries    map[string]*entry // known services and watched names
 	shutdown   bool
-	drained    bool        // open Watches must end: published in every entry's state
+	phase      phase       // for Watch streams: published in every entry's state
 	drainTimer *time.Timer // drains after the drain delay
 	drainGen   uint64      // counts Shutdowns, so a stale timer does nothing
 	logs       []logLine   // status changes to log once mu is released
@@ -213,14 +213,15 @@ func (s *Server) Statuses() map[string]Status {
 // Shutdown shows NOT_SERVING for every service, including "", and keeps doing
 // so for statuses set later, until Resume. Every open Watch receives
 // NOT_SERVING; after the drain delay (WithDrainDelay) the open Watch streams
-// end with code Unavailable, and Watches opened from then on end right after
-// their first message, so health streams never hold up a graceful stop.
-// Calling Shutdown again does nothing.
+// end with code Unavailable, and a Watch opened from then on sends its status
+// and ends one drain delay later (or at Stop), so health streams never hold up
+// a graceful stop by more than the drain delay, and clients that reopen at
+// once do not spin. Calling Shutdown again does nothing.
 func (s *Server) Shutdown() {
 	s.mu.Lock()
 	defer s.unlock()
 	s.shutdownLocked()
-	if s.drained || s.drainTimer != nil {
+	if s.phase != running || s.drainTimer != nil {
 		return
 	}
 	if s.opts.drainDelay <= 0 {
@@ -240,9 +241,9 @@ func (s *Server) Shutdown() {
 	})
 }
 
-// Stop is Shutdown without the drain delay: every open Watch receives
-// NOT_SERVING and then ends at once. Use it when the listener is about to
-// close. Stop leaves no goroutine or timer behind; Resume undoes it.
+// Stop is Shutdown without the drain delay: every Watch, open or new,
+// receives NOT_SERVING and then ends at once. Use it when the listener is
+// about to close. Stop leaves no goroutine or timer behind; Resume undoes it.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.unlock()
@@ -251,7 +252,7 @@ func (s *Server) Stop() {
 		s.drainTimer.Stop()
 		s.drainTimer = nil
 	}
-	s.drainLocked()
+	s.stopLocked()
 }
 
 // Resume undoes Shutdown and Stop (not Close): every service shows again the
@@ -269,7 +270,7 @@ func (s *Server) Resume() {
 		s.drainTimer.Stop()
 		s.drainTimer = nil
 	}
-	s.drained = false
+	s.phase = running
 	s.logs = append(s.logs, logLine{note: "resumed: services show their own status again"})
 	s.refreshAllLocked()
 }
@@ -295,7 +296,7 @@ func (s *Server) shutdownLocked() {
 func (s *Server) entryLocked(name string) *entry {
 	e, ok := s.entries[name]
 	if !ok {
-		e = newEntry(name, s.drained)
+		e = newEntry(name, s.phase)
 		s.entries[name] = e
 	}
 	return e
@@ -333,18 +334,28 @@ func (s *Server) refreshAllLocked() {
 // showLocked publishes the status e should show now.
 func (s *Server) showLocked(e *entry) {
 	st := s.deriveLocked(e)
-	if e.show(st, s.drained) {
+	if e.show(st, s.phase) {
 		s.logs = append(s.logs, logLine{service: e.name, status: st})
 	}
 }
 
-// drainLocked tells every open Watch to end, once it has sent the status
-// shown now.
+// drainLocked ends the drain delay: every open Watch ends once it has sent
+// the status shown now, and new ones are held for one more drain delay.
 func (s *Server) drainLocked() {
-	if s.drained {
+	if s.phase != running {
 		return
 	}
-	s.drained = true
+	s.phase = drained
+	s.refreshAllLocked()
+}
+
+// stopLocked ends every Watch, open or new, once it has sent the status
+// shown now.
+func (s *Server) stopLocked() {
+	if s.phase == stopped {
+		return
+	}
+	s.phase = stopped
 	s.refreshAllLocked()
 }
 

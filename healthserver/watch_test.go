@@ -395,15 +395,21 @@ func TestShutdownDrainsWatches(t *testing.T) {
 				t.Errorf("Watchers() = %d after the drain, want 0", n)
 			}
 
-			// A Watch opened after the drain ends right after its first message.
+			// A Watch opened after the drain sends its status and ends one
+			// drain delay later, so that clients reopening at once do not
+			// spin.
 			for _, service := range []string{"", "a", "unknown"} {
 				w := startWatch(t, h, service, newStream("late"))
+				opened := time.Now()
 				want := healthserver.NotServing
 				if service == "unknown" {
 					want = healthserver.ServiceUnknown
 				}
 				w.expectNext(t, want)
 				w.expectEnd(t, tri.CodeUnavailable)
+				if d := time.Since(opened); d < delay {
+					t.Errorf("Watch(%q) opened after the drain ended after %v, before the drain delay %v", service, d, delay)
+				}
 			}
 
 			s.Resume()
@@ -726,5 +732,48 @@ func TestWatchStress(t *testing.T) {
 	}
 	if n := s.Watchers(); n != 0 {
 		t.Errorf("Watchers() = %d after every Watch ended", n)
+	}
+}
+
+// TestLateWatchHeld: a Watch opened after the drain is held open for one
+// drain delay; Stop and Close end it at once; after a Resume it is an
+// ordinary Watch again, no longer bound to end.
+func TestLateWatchHeld(t *testing.T) {
+	t.Parallel()
+	const delay = time.Second
+	for _, then := range []string{"Stop", "Close", "Resume"} {
+		t.Run(then, func(t *testing.T) {
+			t.Parallel()
+			s := healthserver.New(healthserver.WithDrainDelay(delay))
+			defer s.Close()
+			set("a", healthserver.Serving)(s)
+			early := startWatch(t, s.Handler(), "a", newStream("early"))
+			early.expectNext(t, healthserver.Serving)
+			s.Shutdown()
+			early.expectNext(t, healthserver.NotServing)
+			early.expectEnd(t, tri.CodeUnavailable) // the drain has come
+
+			late := startWatch(t, s.Handler(), "a", newStream("late"))
+			late.expectNext(t, healthserver.NotServing)
+			late.expectQuiet(t, delay/4) // held, not ended at once
+			start := time.Now()
+			switch then {
+			case "Stop":
+				s.Stop()
+			case "Close":
+				s.Close()
+			case "Resume":
+				s.Resume()
+				late.expectNext(t, healthserver.Serving)
+				late.expectQuiet(t, delay+delay/4) // past the hold: still open
+				late.cancel()
+				late.expectEnd(t, tri.CodeCanceled)
+				return
+			}
+			late.expectEnd(t, tri.CodeUnavailable)
+			if d := time.Since(start); d > delay/2 {
+				t.Errorf("the held Watch ended %v after %s, want at once", d, then)
+			}
+		})
 	}
 }
