@@ -42,7 +42,8 @@ const (
 	// drain delay and then ends, so that clients which reopen at once
 	// (grpc-go's health checking does after any message) do not spin.
 	drained
-	// stopped: Stop or Close; every Watch stream ends at once.
+	// stopped: Stop or Close; every Watch stream ends at once, and new
+	// ones are refused before any message.
 	stopped
 )
 

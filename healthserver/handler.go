@@ -83,6 +83,12 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 	// drain delay replaces it and closes its channel. One channel per wake-up
 	// keeps the fan-out to thousands of streams cheap.
 	st := e.state.Load()
+	if st.phase == stopped {
+		// The listener is about to close: refuse the stream before any
+		// message. A client that got a status would reopen at once
+		// (grpc-go's health checking does); one that got none backs off.
+		return errDraining()
+	}
 	last := st.status
 	if err := stream.Send(response(last)); err != nil {
 		return err

@@ -20,6 +20,8 @@ var (
 		"Time the checker's runs took.", []string{"service", "checker"}, nil)
 	watchStreamsDesc = prometheus.NewDesc("dubbo_health_watch_streams",
 		"Open Watch streams.", nil, nil)
+	watchOpenedDesc = prometheus.NewDesc("dubbo_health_watch_streams_opened_total",
+		"Watch streams opened, in all.", nil, nil)
 )
 
 // Collector returns a Prometheus collector of s's metrics:
@@ -31,6 +33,7 @@ var (
 //	dubbo_health_check_failures_total{service,checker} counter
 //	dubbo_health_check_duration_seconds{service,checker} summary (sum, count)
 //	dubbo_health_watch_streams                     gauge of open Watch streams
+//	dubbo_health_watch_streams_opened_total        counter of Watch streams opened
 //
 // The values are read when Prometheus scrapes; nothing is recorded on the
 // request path.
@@ -44,7 +47,7 @@ type collector struct {
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{servingDesc, transitionsDesc, checkPassingDesc, checkRunsDesc,
-		checkFailuresDesc, checkDurationDesc, watchStreamsDesc} {
+		checkFailuresDesc, checkDurationDesc, watchStreamsDesc, watchOpenedDesc} {
 		ch <- d
 	}
 }
@@ -87,5 +90,7 @@ func (c collector) snapshot() []prometheus.Metric {
 				prometheus.MustNewConstSummary(checkDurationDesc, chk.runs, chk.totalSeconds, nil, service, name))
 		}
 	}
-	return append(out, prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(s.watchers)))
+	return append(out,
+		prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(s.watchers)),
+		prometheus.MustNewConstMetric(watchOpenedDesc, prometheus.CounterValue, float64(s.opened)))
 }

@@ -53,10 +53,14 @@ dubbo_health_transitions_total{service="a.Service"} 2
 # HELP dubbo_health_watch_streams Open Watch streams.
 # TYPE dubbo_health_watch_streams gauge
 dubbo_health_watch_streams 1
+# HELP dubbo_health_watch_streams_opened_total Watch streams opened, in all.
+# TYPE dubbo_health_watch_streams_opened_total counter
+dubbo_health_watch_streams_opened_total 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
 		"dubbo_health_check_failures_total", "dubbo_health_check_passing", "dubbo_health_check_runs_total",
-		"dubbo_health_serving", "dubbo_health_transitions_total", "dubbo_health_watch_streams"); err != nil {
+		"dubbo_health_serving", "dubbo_health_transitions_total", "dubbo_health_watch_streams",
+		"dubbo_health_watch_streams_opened_total"); err != nil {
 		t.Error(err)
 	}
 	if n := testutil.CollectAndCount(s.Collector(), "dubbo_health_check_duration_seconds"); n != 1 {

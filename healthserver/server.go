@@ -33,6 +33,7 @@ type Server struct {
 	drainGen   uint64      // counts Shutdowns, so a stale timer does nothing
 	logs       []logLine   // status changes to log once mu is released
 	watchers   int
+	opened     uint64                         // Watch streams opened, in all
 	peers      map[string]int                 // open Watch streams by client address
 	checks     map[string]map[string]*check   // by service, then name
 	parents    map[string]string              // Follow: name -> the name it follows
@@ -241,9 +242,11 @@ func (s *Server) Shutdown() {
 	})
 }
 
-// Stop is Shutdown without the drain delay: every Watch, open or new,
-// receives NOT_SERVING and then ends at once. Use it when the listener is
-// about to close. Stop leaves no goroutine or timer behind; Resume undoes it.
+// Stop is Shutdown without the drain delay: every open Watch receives
+// NOT_SERVING and then ends at once, and new ones are refused with code
+// Unavailable before any message (so clients back off rather than reopen at
+// once). Use it when the listener is about to close. Stop leaves no goroutine
+// or timer behind; Resume undoes it.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.unlock()
@@ -460,6 +463,7 @@ func (s *Server) subscribe(name, peer string) (*entry, error) {
 	e := s.entryLocked(name)
 	e.watchers++
 	s.watchers++
+	s.opened++
 	s.peers[peer]++
 	return e, nil
 }

@@ -523,9 +523,13 @@ func TestStopEndsWatchesAtOnce(t *testing.T) {
 			if n := s.Watchers(); n != 0 {
 				t.Errorf("Watchers() = %d after Stop", n)
 			}
+			// A Watch opened after Stop is refused before any message,
+			// so that clients back off instead of reopening at once.
 			w := startWatch(t, s.Handler(), "a", newStream("late"))
-			w.expectNext(t, healthserver.NotServing)
 			w.expectEnd(t, tri.CodeUnavailable)
+			if n := w.stream.count.Load(); n != 0 {
+				t.Errorf("a Watch opened after Stop sent %d messages, want none", n)
+			}
 		})
 	}
 }
