@@ -13,8 +13,10 @@
 //     package does that), this one takes its place on the same path.
 //   - It marks every exported Triple service SERVING under its interface name
 //     ("greet.GreetService") and, when it has a group or version, under its
-//     service key ("group/greet.GreetService:1.0.0"). The whole server, "",
-//     is SERVING once the server serves. An unexported service becomes
+//     service key ("group/greet.GreetService:1.0.0"), which follows the
+//     interface name (a NOT_SERVING set there shows on the key too). A
+//     status the program set before the export is kept. The whole server,
+//     "", is SERVING once the server serves. An unexported service becomes
 //     unknown.
 //   - On graceful shutdown (SIGTERM, SIGINT or graceful_shutdown.Shutdown)
 //     every status turns NOT_SERVING before any listener closes, open Watch
