@@ -335,3 +335,26 @@ func TestDrainingProviderBacksOff(t *testing.T) {
 		t.Errorf("route = %v, want only B", got)
 	}
 }
+
+// TestRefusedAfterNotServingStaysOut: a provider last seen NOT_SERVING
+// whose next Watch is refused at its Watch limit stays out of load
+// balancing: the refusal says nothing new about its health.
+func TestRefusedAfterNotServingStaysOut(t *testing.T) {
+	t.Parallel()
+	a, b := startProvider(t, true), startProvider(t, true)
+	a.drain.Store(true) // each Watch: NOT_SERVING, then the end
+	b.Set("greet.GreetService", serving)
+	ia, ib := invoker(t, a.Addr, ""), invoker(t, b.Addr, "")
+	all := []base.Invoker{ia, ib}
+	r := newRouter(t, ia, "")
+	r.Notify(all)
+	waitRoute(t, r, all, []base.Invoker{ib})
+	a.refuse.Store(true)
+	// Two more Watches: the outcome of the first refused one has been
+	// recorded before the second is opened.
+	opened := a.opened.Load()
+	waitFor(t, 20*time.Second, "two refused Watches", func() bool { return a.opened.Load() >= opened+2 })
+	if got := route(r, all); len(got) != 1 || got[0] != ib {
+		t.Errorf("route = %d providers, want only B", len(got))
+	}
+}

@@ -122,11 +122,12 @@ func (p *pool) run(ctx context.Context, w *watch, cc *grpc.ClientConn) {
 			w.set(unimplemented, describe(err))
 			p.stopUsingChannel(w)
 			return
-		case code == codes.ResourceExhausted:
-			w.set(refused, describe(err))
 		case w.current() == notServing:
 			// The provider said it is not serving; the end of the
-			// stream or a failed retry tells nothing new.
+			// stream or a failed retry, refused ones included, tells
+			// nothing new.
+		case code == codes.ResourceExhausted:
+			w.set(refused, describe(err))
 		default:
 			w.set(failing, describe(err))
 		}

@@ -84,9 +84,10 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 	// keeps the fan-out to thousands of streams cheap.
 	st := e.state.Load()
 	if st.phase == stopped {
-		// The listener is about to close: refuse the stream before any
-		// message. A client that got a status would reopen at once
-		// (grpc-go's health checking does); one that got none backs off.
+		// Stopped since subscribe: the listener is about to close. The
+		// stream is refused before any message: a client that got a
+		// status would reopen at once (grpc-go's health checking does);
+		// one that got none backs off.
 		return errDraining()
 	}
 	last := st.status
@@ -126,7 +127,18 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 				return err
 			}
 		case <-hold:
-			return errDraining()
+			next := e.state.Load()
+			if next.phase != running {
+				return errDraining()
+			}
+			// A Resume came with the timer: an ordinary Watch again.
+			st, hold, lateOpener = next, nil, false
+			if st.status != last {
+				last = st.status
+				if err := stream.Send(response(last)); err != nil {
+					return err
+				}
+			}
 		case <-ctx.Done():
 			return errEnded(ctx.Err())
 		}

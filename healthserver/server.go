@@ -454,6 +454,11 @@ func (s *Server) publishKnownLocked() {
 func (s *Server) subscribe(name, peer string) (*entry, error) {
 	s.mu.Lock()
 	defer s.unlock()
+	if s.phase == stopped {
+		// Refused before any message, and before the limits, which
+		// streams still ending may fill.
+		return nil, errDraining()
+	}
 	if limit := s.opts.maxWatchers; limit > 0 && s.watchers >= limit {
 		return nil, errTooManyWatchers(limit)
 	}

@@ -781,3 +781,18 @@ func TestLateWatchHeld(t *testing.T) {
 		})
 	}
 }
+
+// TestStopRefusesBeforeLimits: after Stop a new Watch is refused with
+// Unavailable even while streams still ending fill the Watch limit (a
+// ResourceExhausted would tell clients the provider is merely busy).
+func TestStopRefusesBeforeLimits(t *testing.T) {
+	t.Parallel()
+	s := healthserver.New(healthserver.WithDrainDelay(time.Hour), healthserver.WithMaxWatchers(0, 1))
+	defer s.Close()
+	held := newGatedStream("p") // its Send blocks: Stop cannot end it yet
+	startWatch(t, s.Handler(), "", held)
+	waitFor(t, "the first Watch", func() bool { return s.Watchers() == 1 })
+	s.Stop()
+	w := startWatch(t, s.Handler(), "", newStream("p"))
+	w.expectEnd(t, tri.CodeUnavailable)
+}
