@@ -14,8 +14,9 @@ import (
 )
 
 // EnvAutoRegister is the environment variable that turns autoregistration
-// off when set to a false value ("false", "0", "off"). It is read when the
-// first dubbo-go server starts.
+// off when set to a false value ("false", "0", "off"), like Disable. It is
+// read at each export and each shutdown step; set it before the process
+// starts.
 const EnvAutoRegister = "DUBBO_HEALTH_AUTOREGISTER"
 
 // Status is a serving status of the grpc.health.v1 protocol.
@@ -70,10 +71,13 @@ func Configure(opts ...healthserver.Option) error {
 	return nil
 }
 
-// Disable turns autoregistration off for servers started after the call:
-// they serve no health service of this module, and dubbo-go's built-in health
-// service, if linked, is left alone. Setting DUBBO_HEALTH_AUTOREGISTER=false
-// has the same effect.
+// Disable turns autoregistration off from the call on: servers started
+// afterwards serve no health service of this module, and dubbo-go's built-in
+// health service, if linked, is left alone. Call it before the first server
+// starts: on a server already serving, it stops the marking of later exports
+// and the NOT_SERVING of a shutdown, while the health service already
+// exported keeps answering. Setting DUBBO_HEALTH_AUTOREGISTER=false has the
+// same effect.
 func Disable() { disabled.Store(true) }
 
 // enabled reports whether autoregistration is on.

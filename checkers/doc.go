@@ -16,7 +16,8 @@
 //		checkers.GRPCHealth("users.internal:20000", "users.UserService"))
 //
 // The server closes a checker that implements io.Closer, as GRPCHealthChecker
-// does, when the checker is removed or the server is closed.
+// and the HTTPGet checker do, when the checker is removed or the server is
+// closed.
 //
 // # Contexts, errors and concurrency
 //

@@ -17,7 +17,9 @@ import (
 
 // EnvClient is the environment variable that turns client-side health
 // checking off when set to false (or 0, off): routers made afterwards are
-// left out of their chains. It is read when a reference is created.
+// left out of their chains, and a router notified of its providers while it
+// is set lets them all through and releases its watches. It is read when a
+// router is made and whenever its providers change.
 const EnvClient = "DUBBO_HEALTH_CLIENT"
 
 // EnvNoEligible is the environment variable that sets what a reference does

@@ -42,16 +42,18 @@
 //     Unimplemented.)
 //   - The Watch fails with code ResourceExhausted: the provider's health
 //     service is at its limit of Watch streams. Its health is unknown, not
-//     bad, so it stays eligible (grpc-go would count it as failing); the
-//     Watch is retried as below.
+//     bad, so it is eligible (grpc-go would count it as failing), unless it
+//     was last seen NOT_SERVING, which stays out; the Watch is retried as
+//     below.
 //   - Any other error, or the end of the stream: not eligible (a provider
 //     whose last status was NOT_SERVING stays so, without a new log line).
 //     The Watch is opened again after 100ms, then after delays growing 1.6
 //     times per failure up to 5s, each moved by up to 20% at random; the
 //     backoff starts over once SERVING arrives (not on any status, as in
 //     grpc-go: a provider in its graceful shutdown answers every Watch with
-//     NOT_SERVING and ends it). The connection reconnects on grpc-go's own
-//     schedule.
+//     NOT_SERVING and ends it). The connection reconnects on the same
+//     schedule (100ms growing to 5s), not on grpc-go's default one, which
+//     grows to two minutes.
 //   - No answer yet: not eligible.
 //   - Providers on other protocols, and Triple providers reached over TLS, are
 //     not watched: eligible.
@@ -94,8 +96,8 @@
 //
 // # Turning it off
 //
-// DUBBO_HEALTH_CLIENT=false, read when a reference is created, leaves the
-// router out of its chain. Disable turns it off for the rest of the process,
+// DUBBO_HEALTH_CLIENT=false, read when a reference is created and whenever
+// its providers change, leaves the router out of its chain. Disable turns it off for the rest of the process,
 // for references that exist too. A graceful shutdown of dubbo-go calls Close
 // as its last step.
 //

@@ -117,16 +117,27 @@ func (r *healthRouter) Route(invokers []base.Invoker, _ *common.URL, _ base.Invo
 	}
 	// Each provider's state is read once: counting and picking from two
 	// reads could pick nothing when a state flips in between, and an empty
-	// list breaks dubbo-go's callers.
+	// list breaks dubbo-go's callers. The states are kept on the stack for
+	// short lists; a long one gets a slice only once a provider is not
+	// eligible, since then the result is a new slice anyway.
 	var onStack [16]state
-	states := onStack[:0]
-	if len(invokers) > len(onStack) {
-		states = make([]state, 0, len(invokers))
+	var states []state
+	if len(invokers) <= len(onStack) {
+		states = onStack[:0]
 	}
 	eligible, waiting := 0, 0
-	for _, inv := range invokers {
+	for i, inv := range invokers {
 		st := s.watches[inv].current()
-		states = append(states, st)
+		if states == nil && !st.eligible() {
+			// Every provider before this one was eligible.
+			states = make([]state, i, len(invokers))
+			for j := range states {
+				states[j] = serving
+			}
+		}
+		if states != nil {
+			states = append(states, st)
+		}
 		switch {
 		case st.eligible():
 			eligible++

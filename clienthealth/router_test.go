@@ -272,6 +272,17 @@ func TestRouteAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(1000, func() { route(r, all) }); n != 0 {
 		t.Errorf("Route allocates %v times per call, want 0", n)
 	}
+	// A long list too: 40 providers (invokers of A and B).
+	long := make([]base.Invoker, 40)
+	for i := range long {
+		long[i] = invoker(t, []string{a.Addr, b.Addr}[i%2], "")
+	}
+	r.Notify(long)
+	waitRoute(t, r, long, long)
+	if n := testing.AllocsPerRun(1000, func() { route(r, long) }); n != 0 {
+		t.Errorf("Route of 40 providers allocates %v times per call, want 0", n)
+	}
+	r.Notify(all)
 
 	a.Set("greet.GreetService", notServing)
 	waitRoute(t, r, all, []base.Invoker{ib})

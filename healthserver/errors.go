@@ -13,7 +13,7 @@ import (
 // The errors clients see are Triple errors with a code, so a grpc-go client
 // gets the matching gRPC status and an HTTP JSON caller the matching HTTP
 // status (NotFound is 404, InvalidArgument 400, ResourceExhausted 429,
-// Unavailable 503, Unimplemented 501 or 404).
+// Unavailable 503, Unimplemented 404).
 
 func errUnknownService() error {
 	return tri.NewError(tri.CodeNotFound, errors.New("unknown service"))

@@ -66,7 +66,11 @@ func (h *Handler) List(_ context.Context, _ *triple_health.HealthListRequest) (*
 // it is unknown; the stream stays open until it becomes known), then every
 // change, never the same status twice in a row. A slow reader gets the newest
 // status and skips stale ones. The stream ends when the client cancels it, or
-// with Unavailable after Shutdown's drain delay.
+// with Unavailable: after Shutdown's drain delay, once it has sent
+// NOT_SERVING; one opened after the drain, one drain delay after its status;
+// at once on Stop or Close. A Watch opened after Stop or Close is refused
+// with Unavailable before any message, and one beyond WithMaxWatchers fails
+// with ResourceExhausted.
 func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckRequest, stream triple_health.Health_WatchServer) error {
 	name := req.GetService()
 	if err := h.s.checkName(name); err != nil {

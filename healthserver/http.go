@@ -18,8 +18,9 @@ const (
 //	                             shutting down (liveness: do not restart a
 //	                             draining process)
 //	GET /readyz?service=NAME     200 when NAME is SERVING, 503 when it is not,
-//	                             404 when it is unknown; NAME defaults to "",
-//	                             the whole server
+//	                             404 when it is unknown, 400 when it is over
+//	                             the length limit or not UTF-8; NAME
+//	                             defaults to "", the whole server
 //
 // Bodies are small JSON objects, {"status":"SERVING"} and the like. HEAD is
 // answered like GET without a body; other methods get 405. Other paths get

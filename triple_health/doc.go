@@ -1,8 +1,8 @@
 // Package triple_health holds the Triple stubs of the standard gRPC health
 // service, grpc.health.v1.Health: a client (NewHealth), the handler interface
 // (HealthHandler) with RegisterHealthHandler, and the service and client
-// infos dubbo-go needs. Every file but this one is written by `make generate`
-// from health.proto and must not be edited by hand.
+// infos dubbo-go needs. Every Go file but this one is written by `make
+// generate` from health.proto and must not be edited by hand.
 //
 // A Triple client reads health exactly as dubbo-go's own documentation shows:
 //
