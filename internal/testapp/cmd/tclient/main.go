@@ -60,11 +60,7 @@ func main() {
 	switch args[0] {
 	case "check":
 		resp, err := svc.Check(ctx, &triple_health.HealthCheckRequest{Service: name})
-		if err != nil {
-			fmt.Println("error", tri.CodeOf(err), err)
-			return
-		}
-		fmt.Println("status", resp.GetStatus())
+		printCheck(resp.GetStatus(), err)
 	case "list":
 		resp, err := svc.List(ctx, &triple_health.HealthListRequest{})
 		if err != nil {
@@ -82,18 +78,10 @@ func main() {
 	case "watch":
 		stream, err := svc.Watch(ctx, &triple_health.HealthCheckRequest{Service: name})
 		if err != nil {
-			fmt.Println("error", tri.CodeOf(err), err)
+			printCheck(nil, err)
 			return
 		}
-		fmt.Println("open")
-		for stream.Recv() {
-			fmt.Println("status", stream.Msg().GetStatus())
-		}
-		if err := stream.Err(); err != nil {
-			fmt.Println("end", tri.CodeOf(err))
-		} else {
-			fmt.Println("end ok")
-		}
+		printWatch(stream.Recv, func() fmt.Stringer { return stream.Msg().GetStatus() }, stream.Err)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown command", args[0])
 		os.Exit(2)
@@ -111,28 +99,39 @@ func runBuiltin(ctx context.Context, cli *client.Client, cmd, name string) {
 	switch cmd {
 	case "check":
 		resp, err := svc.Check(ctx, &builtin.HealthCheckRequest{Service: name})
-		if err != nil {
-			fmt.Println("error", tri.CodeOf(err), err)
-			return
-		}
-		fmt.Println("status", resp.GetStatus())
+		printCheck(resp.GetStatus(), err)
 	case "watch":
 		stream, err := svc.Watch(ctx, &builtin.HealthCheckRequest{Service: name})
 		if err != nil {
-			fmt.Println("error", tri.CodeOf(err), err)
+			printCheck(nil, err)
 			return
 		}
-		fmt.Println("open")
-		for stream.Recv() {
-			fmt.Println("status", stream.Msg().GetStatus())
-		}
-		if err := stream.Err(); err != nil {
-			fmt.Println("end", tri.CodeOf(err))
-		} else {
-			fmt.Println("end ok")
-		}
+		printWatch(stream.Recv, func() fmt.Stringer { return stream.Msg().GetStatus() }, stream.Err)
 	default:
 		fmt.Fprintln(os.Stderr, "dubbo-go's built-in client has no", cmd)
 		os.Exit(2)
+	}
+}
+
+// printCheck prints the outcome of a Check: "status S" or "error CODE MSG".
+func printCheck(status fmt.Stringer, err error) {
+	if err != nil {
+		fmt.Println("error", tri.CodeOf(err), err)
+		return
+	}
+	fmt.Println("status", status)
+}
+
+// printWatch prints "open", a "status S" line per message, then "end CODE"
+// or "end ok".
+func printWatch(recv func() bool, status func() fmt.Stringer, end func() error) {
+	fmt.Println("open")
+	for recv() {
+		fmt.Println("status", status())
+	}
+	if err := end(); err != nil {
+		fmt.Println("end", tri.CodeOf(err))
+	} else {
+		fmt.Println("end ok")
 	}
 }
