@@ -360,6 +360,9 @@ func TestRefusedAfterNotServingStaysOut(t *testing.T) {
 	r := newRouter(t, ia, "")
 	r.Notify(all)
 	waitRoute(t, r, all, []base.Invoker{ib})
+	// A second Watch is opened only after the first has delivered its
+	// NOT_SERVING and ended: from then on A is known NOT_SERVING.
+	waitFor(t, 20*time.Second, "A's second Watch", func() bool { return a.opened.Load() >= 2 })
 	a.refuse.Store(true)
 	// Two more Watches: the outcome of the first refused one has been
 	// recorded before the second is opened.
