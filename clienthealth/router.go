@@ -117,22 +117,18 @@ func (r *healthRouter) Route(invokers []base.Invoker, _ *common.URL, _ base.Invo
 	}
 	// Each provider's state is read once: counting and picking from two
 	// reads could pick nothing when a state flips in between, and an empty
-	// list breaks dubbo-go's callers. The states are kept on the stack for
-	// short lists; a long one gets a slice only once a provider is not
-	// eligible, since then the result is a new slice anyway.
+	// list breaks dubbo-go's callers. The states are kept only from the
+	// first provider that is not eligible on (all of them are needed only
+	// to pick), on the stack unless the list is long.
 	var onStack [16]state
 	var states []state
-	if len(invokers) <= len(onStack) {
-		states = onStack[:0]
-	}
 	eligible, waiting := 0, 0
 	for i, inv := range invokers {
 		st := s.watches[inv].current()
 		if states == nil && !st.eligible() {
-			// Every provider before this one was eligible.
-			states = make([]state, i, len(invokers))
-			for j := range states {
-				states[j] = serving
+			states = onStack[:0]
+			for range i {
+				states = append(states, serving) // every one before was eligible
 			}
 		}
 		if states != nil {

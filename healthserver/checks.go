@@ -287,10 +287,6 @@ func (s *Server) Close() {
 	// Shut down before the checkers go, in the same critical section, so
 	// that no status is derived without them while not yet shut down.
 	s.shutdownLocked()
-	if s.drainTimer != nil {
-		s.drainTimer.Stop()
-		s.drainTimer = nil
-	}
 	s.stopLocked()
 	var all []*check
 	for _, byName := range s.checks {

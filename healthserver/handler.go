@@ -123,28 +123,20 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 		select {
 		case <-st.changed:
 			st = e.state.Load()
-			if st.status == last {
-				continue
+		case <-hold:
+			if st = e.state.Load(); st.phase != running {
+				return errDraining()
 			}
+			// A Resume came with the timer: the switch above makes this
+			// an ordinary Watch again.
+		case <-ctx.Done():
+			return errEnded(ctx.Err())
+		}
+		if st.status != last {
 			last = st.status
 			if err := stream.Send(response(last)); err != nil {
 				return err
 			}
-		case <-hold:
-			next := e.state.Load()
-			if next.phase != running {
-				return errDraining()
-			}
-			// A Resume came with the timer: an ordinary Watch again.
-			st, hold, lateOpener = next, nil, false
-			if st.status != last {
-				last = st.status
-				if err := stream.Send(response(last)); err != nil {
-					return err
-				}
-			}
-		case <-ctx.Done():
-			return errEnded(ctx.Err())
 		}
 	}
 }

@@ -67,26 +67,39 @@ func New(opts ...Option) *Server {
 // After Shutdown the status is remembered but NOT_SERVING is shown until
 // Resume. SetServingStatus never blocks on a Watch stream.
 func (s *Server) SetServingStatus(service string, st Status) error {
+	if err := s.checkSet(service, st); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.unlock()
+	s.setLocked(service, st)
+	return nil
+}
+
+// checkSet validates the arguments of a set.
+func (s *Server) checkSet(service string, st Status) error {
 	if err := checkSettable(st); err != nil {
 		return err
 	}
 	if err := s.checkName(service); err != nil {
 		return fmt.Errorf("healthserver: %w", err)
 	}
-	s.mu.Lock()
-	defer s.unlock()
+	return nil
+}
+
+// setLocked records st as the status of service and shows it.
+func (s *Server) setLocked(service string, st Status) {
 	e := s.entryLocked(service)
 	e.base = st
 	if e.known {
 		s.refreshLocked(service)
-		return nil
+		return
 	}
 	// Publish the status before the name, so that a reader that finds the
 	// name finds its status too.
 	e.known = true
 	s.refreshLocked(service)
 	s.publishKnownLocked()
-	return nil
 }
 
 // SetIfUnknown sets the status of service to st, as SetServingStatus does,
@@ -95,22 +108,15 @@ func (s *Server) SetServingStatus(service string, st Status) error {
 // SERVING this way, so a NOT_SERVING that a program set before serving (until
 // it has warmed up, say) is kept.
 func (s *Server) SetIfUnknown(service string, st Status) (bool, error) {
-	if err := checkSettable(st); err != nil {
+	if err := s.checkSet(service, st); err != nil {
 		return false, err
-	}
-	if err := s.checkName(service); err != nil {
-		return false, fmt.Errorf("healthserver: %w", err)
 	}
 	s.mu.Lock()
 	defer s.unlock()
 	if e, ok := s.entries[service]; ok && e.known {
 		return false, nil
 	}
-	e := s.entryLocked(service)
-	e.base = st
-	e.known = true
-	s.refreshLocked(service)
-	s.publishKnownLocked()
+	s.setLocked(service, st)
 	return true, nil
 }
 
@@ -251,10 +257,6 @@ func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.unlock()
 	s.shutdownLocked()
-	if s.drainTimer != nil {
-		s.drainTimer.Stop()
-		s.drainTimer = nil
-	}
 	s.stopLocked()
 }
 
@@ -269,10 +271,7 @@ func (s *Server) Resume() {
 		return
 	}
 	s.shutdown = false
-	if s.drainTimer != nil {
-		s.drainTimer.Stop()
-		s.drainTimer = nil
-	}
+	s.cancelDrainLocked()
 	s.phase = running
 	s.logs = append(s.logs, logLine{note: "resumed: services show their own status again"})
 	s.refreshAllLocked()
@@ -352,14 +351,24 @@ func (s *Server) drainLocked() {
 	s.refreshAllLocked()
 }
 
-// stopLocked ends every Watch, open or new, once it has sent the status
-// shown now.
+// stopLocked ends every open Watch once it has sent the status shown now,
+// and has new ones refused. It cancels the drain timer, if any: there is
+// nothing left to drain.
 func (s *Server) stopLocked() {
+	s.cancelDrainLocked()
 	if s.phase == stopped {
 		return
 	}
 	s.phase = stopped
 	s.refreshAllLocked()
+}
+
+// cancelDrainLocked stops the drain timer of a Shutdown, if one runs.
+func (s *Server) cancelDrainLocked() {
+	if s.drainTimer != nil {
+		s.drainTimer.Stop()
+		s.drainTimer = nil
+	}
 }
 
 // logLine is a status change to log, or a note about the whole server.
