@@ -1,96 +1,33 @@
 package health
 
 import (
-	"context"
+	"github.com/dubbo-health/health/internal/dubbogo"
 )
 
-import (
-	"github.com/dubbogo/gost/log/logger"
-)
-
-import (
-	"dubbo.apache.org/dubbo-go/v3/common/constant"
-	"dubbo.apache.org/dubbo-go/v3/common/extension"
-	"dubbo.apache.org/dubbo-go/v3/server"
-
-	"github.com/dubbo-health/health/triple_health"
-)
-
-// internalServiceName names this module's internal service in dubbo-go.
-const internalServiceName = "dubbo-health"
-
-// exportPriority orders the health service after dubbo-go's internal
-// services of default priority, its built-in health service among them: the
-// built-in must reach the protocol first, where it is skipped, so that ours
-// can take its place.
-const exportPriority = constant.DefaultPriority + 1
-
+// The hook: the blank import runs this init, which plugs the health service
+// into dubbo-go (package internal/dubbogo holds every point where it does,
+// and what each relies on):
+//
+//  1. Every dubbo-go server that starts defines the health service as one
+//     of its internal services and exports it on each of its Triple
+//     protocols, after its business services, never in a registry; it
+//     takes the place of dubbo-go's built-in health service if that is
+//     linked.
+//  2. Every export of a business service on a Triple protocol is recorded
+//     in Default: SERVING under its interface name and service key unless
+//     the program set a status first; its unexport forgets it.
+//  3. Each Triple port also serves the HTTP view (/healthz, /readyz).
+//  4. A graceful shutdown, from its first moment (the signal), shows
+//     NOT_SERVING everywhere; right before the listeners close, every Watch
+//     ends; after they closed, the checkers stop.
+//
+// Each step asks whether autoregistration is on (Disable,
+// DUBBO_HEALTH_AUTOREGISTER) at the moment it runs.
 func init() {
-	installProtocol()
-	server.SetProviderServices(&server.InternalService{
-		Name:        internalServiceName,
-		Init:        defineService,
-		AfterExport: afterExport,
-		Priority:    exportPriority,
+	dubbogo.Install(dubbogo.Host{
+		Store:       Default,
+		Enabled:     enabled,
+		HTTPEnabled: httpEnabled,
+		Exported:    registerDefaultMetrics,
 	})
-	// Graceful shutdown (signal or graceful_shutdown.Shutdown) runs these
-	// callbacks before it closes any listener.
-	extension.RegisterGracefulShutdownCallback(internalServiceName, func(context.Context) error {
-		if enabled() {
-			Default().Shutdown()
-		}
-		return nil
-	})
-	// The last step of a graceful shutdown, after the listeners closed:
-	// stop the checkers.
-	extension.AddCustomShutdownCallback(func() {
-		if enabled() {
-			Default().Close()
-		}
-	})
-}
-
-// defineService tells a starting dubbo-go server to export the health
-// service on each of its Triple protocols, kept out of every registry.
-func defineService(opts *server.ServiceOptions) (*server.ServiceDefinition, bool) {
-	if !enabled() {
-		return nil, false
-	}
-	var ids []string
-	for id, p := range opts.Protocols {
-		if p != nil && p.Name == constant.TriProtocol {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, false
-	}
-	return &server.ServiceDefinition{
-		Handler: Default().Handler(),
-		Info:    &triple_health.Health_ServiceInfo,
-		Opts: []server.ServiceOption{
-			server.WithInterface(triple_health.HealthName),
-			onProtocols(ids),
-			server.WithNotRegister(),
-			server.WithFilter(filterName),
-		},
-	}, true
-}
-
-// afterExport runs once the health service is exported, after every business
-// service of the server. "" needs no change: it has been SERVING since the
-// default server was made (unless the program set it otherwise, which stays),
-// and no one could ask before now.
-func afterExport(opts *server.ServiceOptions, err error) {
-	if err != nil {
-		logger.Errorf("[Health] health service export failed: %v", err)
-		return
-	}
-	registerDefaultMetrics()
-}
-
-// onProtocols limits a service to the protocols with the given ids.
-// (dubbo-go v3.3.2's server.WithProtocolIDs ignores a non-empty list.)
-func onProtocols(ids []string) server.ServiceOption {
-	return func(o *server.ServiceOptions) { o.Service.ProtocolIDs = ids }
 }

@@ -2,39 +2,24 @@ package health
 
 import (
 	"errors"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 import (
+	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
+	"github.com/dubbo-health/health/internal/dubbogo"
 )
 
-// EnvAutoRegister is the environment variable that turns autoregistration
-// off when set to a false value ("false", "0", "off"), like Disable. It is
-// read at each export and each shutdown step; set it before the process
-// starts.
-const EnvAutoRegister = "DUBBO_HEALTH_AUTOREGISTER"
-
-// Status is a serving status of the grpc.health.v1 protocol.
-type Status = healthserver.Status
-
-// The serving statuses; see healthserver for their meaning.
-const (
-	Unknown        = healthserver.Unknown
-	Serving        = healthserver.Serving
-	NotServing     = healthserver.NotServing
-	ServiceUnknown = healthserver.ServiceUnknown
-)
+// MaxRequestBytes is the largest health request the server reads, in bytes:
+// room for a service name of the longest allowed length. A bigger request
+// fails with ResourceExhausted (HTTP 429).
+const MaxRequestBytes = dubbogo.MaxRequestBytes
 
 var (
 	defaultOnce    sync.Once
 	defaultServer  *healthserver.Server
 	defaultOptions []healthserver.Option
-	disabled       atomic.Bool
 	optionsMu      sync.Mutex
 )
 
@@ -71,49 +56,25 @@ func Configure(opts ...healthserver.Option) error {
 	return nil
 }
 
-// Disable turns autoregistration off from the call on: servers started
-// afterwards serve no health service of this module, and dubbo-go's built-in
-// health service, if linked, is left alone. Call it before the first server
-// starts: on a server already serving, it stops the marking of later exports
-// and the NOT_SERVING of a shutdown, while the health service already
-// exported keeps answering. Setting DUBBO_HEALTH_AUTOREGISTER=false has the
-// same effect.
-func Disable() { disabled.Store(true) }
-
-// enabled reports whether autoregistration is on.
-func enabled() bool {
-	return !disabled.Load() && !envOff(EnvAutoRegister)
-}
-
-// envOff reports whether the environment variable name is set to a false
-// value: "false", "0", "off" and the like.
-func envOff(name string) bool {
-	v, ok := os.LookupEnv(name)
-	if !ok {
-		return false
-	}
-	on, err := strconv.ParseBool(v)
-	return (err == nil && !on) || strings.EqualFold(v, "off") || strings.EqualFold(v, "no")
-}
-
-// SetServingStatus sets the status of service on the default server.
-// service is a name as clients ask for it: an interface name
-// ("greet.GreetService"), a service key ("group/greet.GreetService:1.0.0"),
-// or "" for the whole server. See healthserver.Server.SetServingStatus.
+// SetServingStatus sets the status of service on the default server:
+// healthserver.Serving, NotServing or Unknown. service is a name as clients
+// ask for it: an interface name ("greet.GreetService"), a service key
+// ("group/greet.GreetService:1.0.0"), or "" for the whole server. See
+// healthserver.Server.SetServingStatus for the errors.
 //
 // A status other than SERVING set on an interface name also shows on every
 // service key exported under it (they follow it), so one call takes a
 // service out for gRPC clients and dubbo-go consumers alike; a service key
 // can also be set on its own. A status set before the service is exported
 // is kept: the export marks SERVING only services without one.
-func SetServingStatus(service string, st Status) error {
+func SetServingStatus(service string, st healthserver.Status) error {
 	return Default().SetServingStatus(service, st)
 }
 
 // AddChecker runs c in the background for service ("" for the whole server)
 // on the default server; see healthserver.Server.AddChecker. Checkers stop at
 // the end of a graceful shutdown.
-func AddChecker(service, name string, c healthserver.Checker, opts ...healthserver.CheckOption) error {
+func AddChecker(service, name string, c healthcheck.Checker, opts ...healthcheck.Option) error {
 	return Default().AddChecker(service, name, c, opts...)
 }
 

@@ -8,19 +8,20 @@ import (
 
 import (
 	health "github.com/dubbo-health/health"
+	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
 )
 
 // A program marks a condition of its own: the Greeter is out of rotation
 // while it reloads its data, and back afterwards.
 func ExampleSetServingStatus() {
-	if err := health.SetServingStatus("greet.GreetService", health.NotServing); err != nil {
+	if err := health.SetServingStatus("greet.GreetService", healthserver.NotServing); err != nil {
 		fmt.Println(err)
 	}
 	st, _ := health.Default().Status("greet.GreetService")
 	fmt.Println(st)
 
-	_ = health.SetServingStatus("greet.GreetService", health.Serving)
+	_ = health.SetServingStatus("greet.GreetService", healthserver.Serving)
 	st, _ = health.Default().Status("greet.GreetService")
 	fmt.Println(st)
 	// Output:
@@ -31,8 +32,8 @@ func ExampleSetServingStatus() {
 // A dependency checker runs in the background; the service is NOT_SERVING
 // until it has passed.
 func ExampleAddChecker() {
-	_ = health.SetServingStatus("orders.OrderService", health.Serving)
-	db := healthserver.CheckerFunc(func(context.Context) error {
+	_ = health.SetServingStatus("orders.OrderService", healthserver.Serving)
+	db := healthcheck.CheckerFunc(func(context.Context) error {
 		return errors.New("connection refused")
 	})
 	if err := health.AddChecker("orders.OrderService", "db", db); err != nil {

@@ -1,6 +1,6 @@
 // Package checkers holds the dependency checkers most services need: a TCP
 // dial, an HTTP GET, another server's grpc.health.v1 endpoint, and any
-// function. Each is a healthserver.Checker.
+// function. Each is a healthcheck.Checker.
 //
 // A checker only answers "is this dependency usable now?". Running it on a
 // schedule, counting failures and turning the result into a serving status
@@ -15,7 +15,7 @@
 //	_ = hs.AddChecker("greet.GreetService", "users",
 //		checkers.GRPCHealth("users.internal:20000", "users.UserService"))
 //
-// The server closes a checker that implements io.Closer, as GRPCHealthChecker
+// The server closes a checker that implements io.Closer, as the GRPCHealth
 // and the HTTPGet checker do, when the checker is removed or the server is
 // closed.
 //

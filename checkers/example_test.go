@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -102,7 +103,8 @@ func ExampleGRPCHealth() {
 	hs.SetServingStatus("greet.GreetService", healthpb.HealthCheckResponse_SERVING)
 
 	check := checkers.GRPCHealth(addr, "greet.GreetService")
-	defer check.Close() // or let the health server close it
+	// Outside a health server, which closes its checkers, close it yourself.
+	defer check.(io.Closer).Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

@@ -19,7 +19,7 @@ import (
 )
 
 import (
-	"github.com/dubbo-health/health/healthserver"
+	"github.com/dubbo-health/health/healthcheck"
 )
 
 // grpcMaxReconnectDelay caps the wait between attempts to reconnect to a
@@ -28,8 +28,8 @@ import (
 const grpcMaxReconnectDelay = 5 * time.Second
 
 var (
-	_ healthserver.Checker = (*GRPCHealthChecker)(nil)
-	_ io.Closer            = (*GRPCHealthChecker)(nil)
+	_ healthcheck.Checker = (*grpcHealthChecker)(nil)
+	_ io.Closer           = (*grpcHealthChecker)(nil)
 )
 
 // A GRPCOption configures a checker made by GRPCHealth. GRPCOptions are made
@@ -58,15 +58,9 @@ func WithDialOptions(opts ...grpc.DialOption) GRPCOption {
 	return grpcOptionFunc(func(o *grpcOptions) { o.dialOptions = append(o.dialOptions, opts...) })
 }
 
-// GRPCHealthChecker checks another server's standard health service,
-// grpc.health.v1.Health: a dubbo-go Triple server with this module, or any
-// gRPC server. Make one with GRPCHealth. It is safe for concurrent use.
-//
-// It opens one client connection, on its first Check, and uses it for every
-// Check until Close. Its owner must call Close to release the connection; a
-// healthserver.Server does that for the checkers added to it when they are
-// removed or the server is closed, because GRPCHealthChecker is an io.Closer.
-type GRPCHealthChecker struct {
+// grpcHealthChecker is the checker GRPCHealth returns. It opens one client
+// connection, on its first Check, and uses it for every Check until Close.
+type grpcHealthChecker struct {
 	target, service string
 	dialOptions     []grpc.DialOption
 	what            string // how errors name the check
@@ -77,8 +71,10 @@ type GRPCHealthChecker struct {
 	closed bool
 }
 
-// GRPCHealth returns a checker that asks the health service at target for
-// the status of service and passes only when it is SERVING. target is what
+// GRPCHealth returns a checker that asks the standard health service,
+// grpc.health.v1.Health, at target (a dubbo-go Triple server with this
+// module, or any gRPC server) for the status of service and passes only
+// when it is SERVING. target is what
 // grpc.NewClient takes, "host:port" or a URI such as "dns:///host:port";
 // service "" asks about the whole server.
 //
@@ -96,7 +92,12 @@ type GRPCHealthChecker struct {
 // attempt to connect has failed, and grpc-go keeps trying to reconnect in the
 // background, at most 5 seconds apart, so a Check passes again within
 // seconds of the server's return.
-func GRPCHealth(target, service string, opts ...GRPCOption) *GRPCHealthChecker {
+//
+// The checker opens one client connection, on its first Check, and keeps it
+// until it is closed: it is an io.Closer, which a healthcheck.Runner (and so
+// a health server) closes when the checker is removed. Close it yourself if
+// you call it outside of one.
+func GRPCHealth(target, service string, opts ...GRPCOption) healthcheck.Checker {
 	o := grpcOptions{dialOptions: []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithConnectParams(grpc.ConnectParams{
@@ -107,7 +108,7 @@ func GRPCHealth(target, service string, opts ...GRPCOption) *GRPCHealthChecker {
 	for _, opt := range opts {
 		opt.applyGRPC(&o)
 	}
-	return &GRPCHealthChecker{
+	return &grpcHealthChecker{
 		target:      target,
 		service:     service,
 		dialOptions: o.dialOptions,
@@ -123,7 +124,7 @@ func withMaxDelay(c backoff.Config, d time.Duration) backoff.Config {
 // Check asks for the status of the checker's service and returns nil only
 // when it is SERVING. It opens the checker's connection if it is the first
 // Check, and fails after Close.
-func (c *GRPCHealthChecker) Check(ctx context.Context) error {
+func (c *grpcHealthChecker) Check(ctx context.Context) error {
 	client, err := c.healthClient()
 	if err != nil {
 		return err
@@ -140,7 +141,7 @@ func (c *GRPCHealthChecker) Check(ctx context.Context) error {
 
 // Close closes the checker's connection, if it has one. Check fails after
 // Close. Closing again does nothing and returns nil.
-func (c *GRPCHealthChecker) Close() error {
+func (c *grpcHealthChecker) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -160,7 +161,7 @@ func (c *GRPCHealthChecker) Close() error {
 
 // healthClient returns the client on the checker's connection, opening the
 // connection on first use.
-func (c *GRPCHealthChecker) healthClient() (healthpb.HealthClient, error) {
+func (c *grpcHealthChecker) healthClient() (healthpb.HealthClient, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -180,7 +181,7 @@ func (c *GRPCHealthChecker) healthClient() (healthpb.HealthClient, error) {
 
 // rpcError describes a failed Check RPC. The result unwraps to err, so
 // status.Code reports its code, and to ctx.Err() when ctx ended.
-func (c *GRPCHealthChecker) rpcError(ctx context.Context, err error) error {
+func (c *grpcHealthChecker) rpcError(ctx context.Context, err error) error {
 	st := status.Convert(err)
 	if st.Code() == codes.DeadlineExceeded || st.Code() == codes.Canceled {
 		if ctxErr, cause := ended(ctx); ctxErr != nil {

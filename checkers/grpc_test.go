@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"io"
 	"math/big"
 	"net"
 	"strings"
@@ -31,6 +32,7 @@ import (
 
 import (
 	"github.com/dubbo-health/health/checkers"
+	"github.com/dubbo-health/health/healthcheck"
 )
 
 // grpcServer is a real grpc-go server on 127.0.0.1 with grpc-go's health
@@ -94,10 +96,19 @@ func (l countingListener) Accept() (net.Conn, error) {
 	return conn, err
 }
 
+// grpcChecker is what GRPCHealth returns: a checker its owner closes.
+type grpcChecker interface {
+	healthcheck.Checker
+	io.Closer
+}
+
 // newGRPCChecker returns a checker that is closed with the test.
-func newGRPCChecker(t *testing.T, target, service string, opts ...checkers.GRPCOption) *checkers.GRPCHealthChecker {
+func newGRPCChecker(t *testing.T, target, service string, opts ...checkers.GRPCOption) grpcChecker {
 	t.Helper()
-	c := checkers.GRPCHealth(target, service, opts...)
+	c, ok := checkers.GRPCHealth(target, service, opts...).(grpcChecker)
+	if !ok {
+		t.Fatal("the GRPCHealth checker is not an io.Closer")
+	}
 	t.Cleanup(func() {
 		if err := c.Close(); err != nil {
 			t.Errorf("Close = %v", err)
@@ -380,7 +391,7 @@ func TestGRPCHealthClose(t *testing.T) {
 	srv := startGRPC(t, "127.0.0.1:0", nil)
 	before := goleak.IgnoreCurrent()
 
-	check := checkers.GRPCHealth(srv.addr, "")
+	check := checkers.GRPCHealth(srv.addr, "").(grpcChecker)
 	if err := check.Check(testContext(t)); err != nil {
 		t.Fatalf("Check = %v, want nil", err)
 	}
@@ -397,7 +408,7 @@ func TestGRPCHealthClose(t *testing.T) {
 	if err := check.Close(); err != nil {
 		t.Errorf("second Close = %v, want nil", err)
 	}
-	if err := checkers.GRPCHealth(srv.addr, "").Close(); err != nil {
+	if err := checkers.GRPCHealth(srv.addr, "").(grpcChecker).Close(); err != nil {
 		t.Errorf("Close of an unused checker = %v, want nil", err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 )
 
 import (
-	"github.com/dubbo-health/health/healthserver"
+	"github.com/dubbo-health/health/healthcheck"
 )
 
 // maxDrain is how much of a response body HTTPGet reads before closing it.
@@ -104,7 +104,7 @@ func WithExpectedStatus(codes ...int) HTTPOption {
 // The checker implements io.Closer: Close releases the idle connections of
 // its own client (not those of a client given with WithHTTPClient). The
 // health server calls it when the checker is removed or the server closed.
-func HTTPGet(rawURL string, opts ...HTTPOption) healthserver.Checker {
+func HTTPGet(rawURL string, opts ...HTTPOption) healthcheck.Checker {
 	var o httpOptions
 	for _, opt := range opts {
 		opt.applyHTTP(&o)

@@ -6,7 +6,7 @@ import (
 )
 
 import (
-	"github.com/dubbo-health/health/healthserver"
+	"github.com/dubbo-health/health/healthcheck"
 )
 
 // TCP returns a checker that passes when a TCP connection to addr, a
@@ -20,9 +20,9 @@ import (
 // and unwraps to the *net.OpError (errors.Is(err, syscall.ECONNREFUSED) holds
 // for a refused connection). The dial ends when ctx does; nothing else
 // limits it.
-func TCP(addr string) healthserver.Checker {
+func TCP(addr string) healthcheck.Checker {
 	var d net.Dialer
-	return healthserver.CheckerFunc(func(ctx context.Context) error {
+	return healthcheck.CheckerFunc(func(ctx context.Context) error {
 		conn, err := d.DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return newCheckError(ctx, "tcp dial "+addr, err)

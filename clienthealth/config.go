@@ -2,7 +2,6 @@ package clienthealth
 
 import (
 	"os"
-	"strconv"
 	"sync/atomic"
 )
 
@@ -13,10 +12,14 @@ import (
 import (
 	"dubbo.apache.org/dubbo-go/v3/client"
 	"dubbo.apache.org/dubbo-go/v3/common"
+
+	"github.com/dubbo-health/health/internal/env"
 )
 
 // EnvClient is the environment variable that turns client-side health
-// checking off when set to false (or 0, off): routers made afterwards are
+// checking off when set to "false", "0", "off", "no" or "disabled" (the same
+// words as the root package's variables; an unknown value is warned about
+// and leaves it on): routers made afterwards are
 // left out of their chains, and a router notified of its providers while it
 // is set lets them all through and releases its watches. It is read when a
 // router is made and whenever its providers change.
@@ -45,22 +48,15 @@ var disabled atomic.Bool
 
 // Disable turns client-side health checking off for the rest of the
 // process: every health router passes all providers through from then on,
-// every watch is stopped and every connection it used is closed, and new
-// references get no health router. Setting DUBBO_HEALTH_CLIENT=false before
-// references are created has the same effect for them. Disable is safe for
-// concurrent use.
+// every watch is stopped, every connection it used is closed and their
+// goroutines have ended when Disable returns, and new references get no
+// health router. A graceful shutdown of dubbo-go calls it as its last step;
+// programs that stop otherwise, and tests that check for leaked goroutines,
+// call it themselves. Setting DUBBO_HEALTH_CLIENT=false before references
+// are created has the same effect for them. Disable is safe for concurrent
+// use and may be called more than once.
 func Disable() {
 	disabled.Store(true)
-	defaultPool.close()
-}
-
-// Close stops every health watch of the process, closes their connections
-// and waits for their goroutines to end. Health routers pass every provider
-// through afterwards and start no watch. A graceful shutdown of dubbo-go
-// calls it as its last step; programs that stop otherwise, and tests that
-// check for leaked goroutines, call it themselves. Close is safe for
-// concurrent use and may be called more than once.
-func Close() {
 	defaultPool.close()
 }
 
@@ -81,15 +77,7 @@ func WithoutFallback() client.ReferenceOption {
 
 // enabled reports whether client-side health checking is on.
 func enabled() bool {
-	if disabled.Load() {
-		return false
-	}
-	if v, ok := os.LookupEnv(EnvClient); ok {
-		if on, err := strconv.ParseBool(v); (err == nil && !on) || v == "off" {
-			return false
-		}
-	}
-	return true
+	return !disabled.Load() && env.Switch(EnvClient, true)
 }
 
 // fallbackOf reports whether the chain of url falls back to all providers

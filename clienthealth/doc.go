@@ -27,8 +27,8 @@
 // when the provider leaves its chain (the registry dropped it), and all of
 // its watches when the garbage collector reclaims the router (dubbo-go never
 // tells a router that its chain is gone). The last release ends the Watch
-// stream, and closes the connection once no Watch uses it. Close and Disable
-// end everything at once.
+// stream, and closes the connection once no Watch uses it. Disable ends
+// everything at once.
 //
 // # Eligibility
 //
@@ -97,9 +97,9 @@
 // # Turning it off
 //
 // DUBBO_HEALTH_CLIENT=false, read when a reference is created and whenever
-// its providers change, leaves the router out of its chain. Disable turns it off for the rest of the process,
-// for references that exist too. A graceful shutdown of dubbo-go calls Close
-// as its last step.
+// its providers change, leaves the router out of its chain. Disable turns it
+// off for the rest of the process, for references that exist too. A
+// graceful shutdown of dubbo-go calls Disable as its last step.
 //
 // # Next to dubbo-go's own health watch
 //

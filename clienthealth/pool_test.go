@@ -153,7 +153,7 @@ func disableChild(t *testing.T) {
 	if r, err := extension.GetRouterFactory("dubbo-health").NewPriorityRouter(ia.GetURL()); r != nil || err != nil {
 		t.Errorf("after Disable NewPriorityRouter = %v, %v; want no router", r, err)
 	}
-	clienthealth.Close() // again: a no-op
+	clienthealth.Disable() // again: a no-op
 	if a.conns.Load() != 0 || b.conns.Load() != 0 {
 		t.Error("Notify after Disable connected to a provider")
 	}

@@ -39,7 +39,7 @@ func init() {
 		return factory{pool: defaultPool}
 	})
 	// The last step of a graceful shutdown: stop every watch.
-	extension.AddCustomShutdownCallback(Close)
+	extension.AddCustomShutdownCallback(Disable)
 }
 
 // factory makes one health router per router chain.

@@ -14,6 +14,7 @@ import (
 )
 
 import (
+	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
 )
 
@@ -66,8 +67,8 @@ func runsOf(s *healthserver.Server, service, name string) int {
 	return -1
 }
 
-func fastCheck(opts ...healthserver.CheckOption) []healthserver.CheckOption {
-	return append([]healthserver.CheckOption{healthserver.Every(time.Millisecond), healthserver.Jitter(0), healthserver.Timeout(5 * time.Second)}, opts...)
+func fastCheck(opts ...healthcheck.Option) []healthcheck.Option {
+	return append([]healthcheck.Option{healthcheck.WithInterval(time.Millisecond), healthcheck.WithJitter(0), healthcheck.WithTimeout(5 * time.Second)}, opts...)
 }
 
 func status(t *testing.T, s *healthserver.Server, service string) healthserver.Status {
@@ -85,7 +86,7 @@ func TestCheckerThresholds(t *testing.T) {
 	defer s.Close()
 	_ = s.SetServingStatus("db.Service", healthserver.Serving)
 	c := newScripted()
-	if err := s.AddChecker("db.Service", "db", c, fastCheck(healthserver.FailureThreshold(3), healthserver.SuccessThreshold(2))...); err != nil {
+	if err := s.AddChecker("db.Service", "db", c, fastCheck(healthcheck.WithFailureThreshold(3), healthcheck.WithSuccessThreshold(2))...); err != nil {
 		t.Fatal(err)
 	}
 	// Failing until it has passed SuccessThreshold times.
@@ -131,11 +132,11 @@ func TestCheckerInitialState(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		opts []healthserver.CheckOption
+		opts []healthcheck.Option
 		want healthserver.Status
 	}{
 		{"default failing", nil, healthserver.NotServing},
-		{"initially passing", []healthserver.CheckOption{healthserver.InitiallyPassing()}, healthserver.Serving},
+		{"initially passing", []healthcheck.Option{healthcheck.WithInitiallyPassing()}, healthserver.Serving},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -158,7 +159,7 @@ func TestCheckerWatchSeesFlip(t *testing.T) {
 	defer s.Close()
 	_ = s.SetServingStatus("a.Service", healthserver.Serving)
 	c := newScripted()
-	if err := s.AddChecker("a.Service", "dep", c, fastCheck(healthserver.InitiallyPassing(), healthserver.FailureThreshold(1))...); err != nil {
+	if err := s.AddChecker("a.Service", "dep", c, fastCheck(healthcheck.WithInitiallyPassing(), healthcheck.WithFailureThreshold(1))...); err != nil {
 		t.Fatal(err)
 	}
 	w := startWatch(t, s.Handler(), "a.Service", newStream("peer"))
@@ -191,7 +192,7 @@ func TestOverallPolicy(t *testing.T) {
 			_ = s.SetServingStatus("a.Service", healthserver.Serving)
 			_ = s.SetServingStatus("b.Service", healthserver.Serving)
 			svc, srv := newScripted(), newScripted()
-			opts := fastCheck(healthserver.InitiallyPassing(), healthserver.FailureThreshold(1))
+			opts := fastCheck(healthcheck.WithInitiallyPassing(), healthcheck.WithFailureThreshold(1))
 			if err := s.AddChecker("a.Service", "dep", svc, opts...); err != nil {
 				t.Fatal(err)
 			}
@@ -291,19 +292,19 @@ func TestCheckerHangsOrPanics(t *testing.T) {
 
 	release := make(chan struct{})
 	defer close(release)
-	hang := healthserver.CheckerFunc(func(context.Context) error {
+	hang := healthcheck.CheckerFunc(func(context.Context) error {
 		<-release // ignores its context
 		return nil
 	})
-	boom := healthserver.CheckerFunc(func(context.Context) error { panic("boom") })
+	boom := healthcheck.CheckerFunc(func(context.Context) error { panic("boom") })
 	var okRuns atomic.Int64
-	ok := healthserver.CheckerFunc(func(context.Context) error { okRuns.Add(1); return nil })
+	ok := healthcheck.CheckerFunc(func(context.Context) error { okRuns.Add(1); return nil })
 
-	opts := []healthserver.CheckOption{healthserver.Every(time.Millisecond), healthserver.Jitter(0), healthserver.Timeout(20 * time.Millisecond),
-		healthserver.InitiallyPassing(), healthserver.FailureThreshold(1)}
+	opts := []healthcheck.Option{healthcheck.WithInterval(time.Millisecond), healthcheck.WithJitter(0), healthcheck.WithTimeout(20 * time.Millisecond),
+		healthcheck.WithInitiallyPassing(), healthcheck.WithFailureThreshold(1)}
 	for _, c := range []struct {
 		service string
-		checker healthserver.Checker
+		checker healthcheck.Checker
 	}{{"hang.Service", hang}, {"panic.Service", boom}, {"ok.Service", ok}} {
 		if err := s.AddChecker(c.service, "dep", c.checker, opts...); err != nil {
 			t.Fatal(err)
@@ -340,7 +341,7 @@ func TestCheckerHangsOrPanics(t *testing.T) {
 func TestAddCheckerErrors(t *testing.T) {
 	t.Parallel()
 	s := healthserver.New()
-	ok := healthserver.CheckerFunc(func(context.Context) error { return nil })
+	ok := healthcheck.CheckerFunc(func(context.Context) error { return nil })
 	if err := s.AddChecker("a", "x", ok); err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +398,7 @@ func TestStopCancelsRunInFlight(t *testing.T) {
 	for i := range 50 {
 		s := healthserver.New()
 		c := &contextChecker{started: make(chan struct{}, 1)}
-		if err := s.AddChecker("svc", "slow", c, healthserver.Timeout(time.Minute)); err != nil {
+		if err := s.AddChecker("svc", "slow", c, healthcheck.WithTimeout(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		<-c.started
@@ -421,7 +422,7 @@ func TestCloseNeverShowsServing(t *testing.T) {
 	for range 50 {
 		s := healthserver.New()
 		c := newScripted()
-		if err := s.AddChecker("svc", "dep", c, fastCheck(healthserver.FailureThreshold(1))...); err != nil {
+		if err := s.AddChecker("svc", "dep", c, fastCheck(healthcheck.WithFailureThreshold(1))...); err != nil {
 			t.Fatal(err)
 		}
 		_ = s.SetServingStatus("svc", healthserver.Serving)

@@ -11,7 +11,7 @@
 //
 // Most programs never do this by hand: a blank import of the root package
 // github.com/dubbo-health/health registers a default Server on every dubbo-go
-// server and keeps it up to date.
+// server and keeps it up to date through Export, Shutdown, Stop and Close.
 //
 // # Semantics
 //
@@ -35,29 +35,28 @@
 //     fail with InvalidArgument; SetServingStatus rejects statuses other than
 //     SERVING, NOT_SERVING and UNKNOWN.
 //
-// # Checkers, derived status, HTTP and metrics
+// # The parts
 //
-// AddChecker runs a Checker (see package checkers for built-in ones) in the
-// background for a service or for the whole server; the status a service
-// shows is derived: unknown if never set; NOT_SERVING while shut down; the
-// status as set if that is not SERVING; NOT_SERVING while one of its
-// checkers fails; what the service it follows shows for the same reasons
-// (Follow: autoregistration makes each service key follow its interface
-// name); else SERVING. "" also follows WithOverallPolicy. Checks never run on
-// the request path. SetIfUnknown sets a status only where none was set, as
-// autoregistration does on export.
-//
-// HTTPHandler is a plain GET view (/healthz, /readyz?service=NAME) of the
-// same statuses for load balancers and Kubernetes httpGet probes, and
-// Collector exports them to Prometheus.
+// The Server stores statuses and derives what each service shows (see
+// derive.go for the order of precedence: shutdown, the status as set,
+// failing checkers, the service a service key follows, the overall policy).
+// Its checkers run in a healthcheck.Runner beside it (AddChecker), which
+// reports each checker turning passing or failing; the Server only records
+// that. The Handler alone speaks the wire: it turns statuses and errors
+// into responses and codes, and owns the Watch streams and their limits.
+// HTTPHandler is a plain GET view (/healthz, /readyz?service=NAME) for load
+// balancers and Kubernetes httpGet probes, and Collector exports the
+// statuses to Prometheus. The Go API returns plain errors that match the
+// sentinels of errors.go with errors.Is; clients see codes.
 //
 // # Concurrency
 //
 // Server and Handler are safe for concurrent use. Statuses are published
-// through atomic pointers: Check, Status and Statuses take no lock and Check
+// through atomic pointers: Check and Status take no lock and Check
 // allocates nothing. A status change takes a mutex, publishes the new status
 // and wakes every Watch of the name by closing one channel; it never waits for
-// a watcher. Each Watch stream runs in the goroutine the transport gives it
-// and starts none of its own. Each checker runs in a goroutine of its own,
-// plus one per run, until RemoveChecker or Close.
+// a watcher. Changes are logged and reported to the change hook after the
+// mutex is released. Each Watch stream runs in the goroutine the transport
+// gives it and starts none of its own. Each checker runs in goroutines of
+// the Runner until RemoveChecker or Close.
 package healthserver

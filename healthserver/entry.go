@@ -6,7 +6,7 @@ import (
 
 // entry is one service name the server knows or someone watches.
 //
-// Its shown status is published as an immutable state through an atomic
+// What it shows is published as an immutable state through an atomic
 // pointer: Check reads it without a lock, and a change replaces the state and
 // closes the old one's channel, which wakes every Watch of the name at once.
 // A Watch that wakes late simply reads the newest state, so a slow watcher
@@ -16,52 +16,35 @@ type entry struct {
 	state atomic.Pointer[state]
 
 	// Guarded by Server.mu.
-	known       bool   // set by SetServingStatus, cleared by Remove
-	base        Status // the status as set: what is shown while not shut down
+	known       bool   // set by SetServingStatus or an export, cleared by removal
+	base        Status // the status as set
 	watchers    int    // open Watch streams on this name
 	transitions uint64 // changes of the shown status, for metrics
 }
 
-// state is a published status. changed is closed when a newer state replaces
-// this one. phase tells open Watch streams whether to end after they have
-// sent status.
+// state is what an entry shows: its status and the server's lifecycle.
+// changed is closed when a newer state replaces this one.
 type state struct {
 	status  Status
-	phase   phase
+	life    lifecycle
 	changed chan struct{}
 }
 
-// phase is where the server is in a shutdown, as far as Watch streams care.
-type phase uint8
-
-const (
-	// running: Watch streams stay open.
-	running phase = iota
-	// drained: the drain delay after Shutdown is over. Watch streams that
-	// were open end; a Watch opened from now on is held open for one more
-	// drain delay and then ends, so that clients which reopen at once
-	// (grpc-go's health checking does after any message) do not spin.
-	drained
-	// stopped: Stop or Close; every Watch stream ends at once, and new
-	// ones are refused before any message.
-	stopped
-)
-
-func newEntry(name string, ph phase) *entry {
+func newEntry(name string, life lifecycle) *entry {
 	e := &entry{name: name}
-	e.state.Store(&state{status: ServiceUnknown, phase: ph, changed: make(chan struct{})})
+	e.state.Store(&state{status: serviceUnknown, life: life, changed: make(chan struct{})})
 	return e
 }
 
-// show publishes st, with the phase, and wakes the watchers, unless both are
-// already shown. It reports whether the status changed. Callers hold
+// show publishes st with the lifecycle, and wakes the watchers, unless both
+// are shown already. It reports whether the status changed. Callers hold
 // Server.mu, so shows of one entry never race.
-func (e *entry) show(st Status, ph phase) bool {
+func (e *entry) show(st Status, life lifecycle) bool {
 	old := e.state.Load()
-	if old.status == st && old.phase == ph {
+	if old.status == st && old.life == life {
 		return false
 	}
-	e.state.Store(&state{status: st, phase: ph, changed: make(chan struct{})})
+	e.state.Store(&state{status: st, life: life, changed: make(chan struct{})})
 	close(old.changed)
 	if old.status == st {
 		return false

@@ -1,57 +1,35 @@
 package healthserver
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
-import (
-	tri "dubbo.apache.org/dubbo-go/v3/protocol/triple/triple_protocol"
+// Errors of the Go API. Callers match them with errors.Is; the returned
+// errors say more. Clients of the health service never see these: the
+// handler answers them with codes (see Handler).
+var (
+	// ErrNameTooLong: a service name is longer than the limit
+	// (WithMaxServiceNameLength).
+	ErrNameTooLong = errors.New("healthserver: service name too long")
+	// ErrNameNotUTF8: a service name is not valid UTF-8.
+	ErrNameNotUTF8 = errors.New("healthserver: service name is not valid UTF-8")
+	// ErrStatusNotSettable: only UNKNOWN, SERVING and NOT_SERVING can be
+	// set; SERVICE_UNKNOWN is what an unknown name shows.
+	ErrStatusNotSettable = errors.New("healthserver: status cannot be set")
+	// ErrClosed: the server has been closed.
+	ErrClosed = errors.New("healthserver: server is closed")
 )
 
-// The errors clients see are Triple errors with a code, so a grpc-go client
-// gets the matching gRPC status and an HTTP JSON caller the matching HTTP
-// status (NotFound is 404, InvalidArgument 400, ResourceExhausted 429,
-// Unavailable 503, Unimplemented 404).
-
-func errUnknownService() error {
-	return tri.NewError(tri.CodeNotFound, errors.New("unknown service"))
-}
-
-func errNameTooLong(n, limit int) error {
-	return tri.NewError(tri.CodeInvalidArgument, fmt.Errorf("service name is %d bytes, longer than the limit of %d", n, limit))
-}
-
-func errNameNotUTF8() error {
-	return tri.NewError(tri.CodeInvalidArgument, errors.New("service name is not valid UTF-8"))
-}
-
-func errListTooLong(n, limit int) error {
-	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("server health list exceeds maximum capacity: %d services, limit %d", n, limit))
-}
-
-func errListDisabled() error {
-	return tri.NewError(tri.CodeUnimplemented, errors.New("list is disabled on this server"))
-}
-
-func errTooManyWatchers(limit int) error {
-	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("too many watch streams: limit %d", limit))
-}
-
-func errTooManyPeerWatchers(limit int) error {
-	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("too many watch streams from this client: limit %d", limit))
-}
-
-func errDraining() error {
-	return tri.NewError(tri.CodeUnavailable, errors.New("health service is shutting down"))
-}
-
-// errEnded is the error of a Watch whose context ended: Canceled, or
-// DeadlineExceeded when that is why.
-func errEnded(cause error) error {
-	if errors.Is(cause, context.DeadlineExceeded) {
-		return tri.NewError(tri.CodeDeadlineExceeded, cause)
+// checkName validates a service name, from a request or a caller, against
+// limit.
+func checkName(name string, limit int) error {
+	if len(name) > limit {
+		return fmt.Errorf("%w: %d bytes, longer than the limit of %d", ErrNameTooLong, len(name), limit)
 	}
-	return tri.NewError(tri.CodeCanceled, cause)
+	if !utf8.ValidString(name) {
+		return ErrNameNotUTF8
+	}
+	return nil
 }

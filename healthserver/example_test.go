@@ -9,6 +9,7 @@ import (
 )
 
 import (
+	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
 )
 
@@ -63,7 +64,7 @@ func ExampleServer_AddChecker() {
 
 	// The Greeter depends on a database that this checker dials every 5s.
 	// Until the checker has passed, the Greeter is not SERVING.
-	db := healthserver.CheckerFunc(func(ctx context.Context) error {
+	db := healthcheck.CheckerFunc(func(ctx context.Context) error {
 		return errors.New("dial tcp 127.0.0.1:5432: connection refused")
 	})
 	if err := hs.AddChecker("greet.GreetService", "db", db); err != nil {

@@ -6,6 +6,7 @@ import (
 )
 
 import (
+	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
 )
 
@@ -90,7 +91,7 @@ func TestFollow(t *testing.T) {
 
 	// A checker of the interface name counts for the key as well.
 	c := newScripted()
-	if err := s.AddChecker(iface, "dep", c, fastCheck(healthserver.InitiallyPassing(), healthserver.FailureThreshold(1))...); err != nil {
+	if err := s.AddChecker(iface, "dep", c, fastCheck(healthcheck.WithInitiallyPassing(), healthcheck.WithFailureThreshold(1))...); err != nil {
 		t.Fatal(err)
 	}
 	feed(t, s, c, iface, "dep", errors.New("down"))

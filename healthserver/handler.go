@@ -15,7 +15,9 @@ import (
 //
 //	triple_health.RegisterHealthHandler(srv, hs.Handler())
 //
-// Handler is safe for concurrent use. Check allocates nothing.
+// Handler is the only part of the package that speaks the wire: it turns the
+// store's state and errors into responses and codes. It is safe for
+// concurrent use; Check allocates nothing.
 type Handler struct {
 	s *Server
 }
@@ -33,7 +35,7 @@ func (s *Server) Handler() *Handler {
 func (h *Handler) Check(_ context.Context, req *triple_health.HealthCheckRequest) (*triple_health.HealthCheckResponse, error) {
 	name := req.GetService()
 	if err := h.s.checkName(name); err != nil {
-		return nil, err
+		return nil, wireError(err)
 	}
 	st, ok := h.s.Status(name)
 	if !ok {
@@ -49,13 +51,13 @@ func (h *Handler) List(_ context.Context, _ *triple_health.HealthListRequest) (*
 	if !h.s.opts.listEnabled {
 		return nil, errListDisabled()
 	}
-	known, err := h.s.listSnapshot()
-	if err != nil {
-		return nil, err
+	known := *h.s.known.Load()
+	if len(known) > h.s.opts.maxList {
+		return nil, errListTooLong(h.s.opts.maxList)
 	}
 	out := &triple_health.HealthListResponse{Statuses: make(map[string]*triple_health.HealthCheckResponse, len(known))}
 	for name, e := range known {
-		if st := e.state.Load().status; st != ServiceUnknown { // being removed
+		if st := e.state.Load().status; st != serviceUnknown { // being removed
 			out.Statuses[name] = response(st)
 		}
 	}
@@ -74,57 +76,63 @@ func (h *Handler) List(_ context.Context, _ *triple_health.HealthListRequest) (*
 func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckRequest, stream triple_health.Health_WatchServer) error {
 	name := req.GetService()
 	if err := h.s.checkName(name); err != nil {
-		return err
+		return wireError(err)
+	}
+	if h.s.lifecycleNow().refusesWatches() {
+		// Refused before any message, and before the limits, which
+		// streams still ending may fill: a client that got a status would
+		// reopen at once (grpc-go's health checking does); one that got
+		// none backs off.
+		return errDraining()
 	}
 	peer := stream.Conn().Peer().Addr
-	e, err := h.s.subscribe(name, peer)
-	if err != nil {
+	if err := h.s.watches.admit(peer); err != nil {
 		return err
 	}
-	defer h.s.unsubscribe(e, peer)
+	defer h.s.watches.release(peer)
+	e := h.s.subscribe(name)
+	defer h.s.unsubscribe(e)
+	return h.watch(ctx, e, stream)
+}
 
-	// Only the entry's state is watched: a status change or the end of the
-	// drain delay replaces it and closes its channel. One channel per wake-up
-	// keeps the fan-out to thousands of streams cheap.
+// watch runs an admitted Watch stream of e until it ends. Only the entry's
+// state is watched: a status change or a lifecycle step replaces it and
+// closes its channel. One channel per wake-up keeps the fan-out to thousands
+// of streams cheap.
+func (h *Handler) watch(ctx context.Context, e *entry, stream triple_health.Health_WatchServer) error {
 	st := e.state.Load()
-	if st.phase == stopped {
-		// Stopped since subscribe: the listener is about to close. The
-		// stream is refused before any message: a client that got a
-		// status would reopen at once (grpc-go's health checking does);
-		// one that got none backs off.
-		return errDraining()
+	if st.life.refusesWatches() {
+		return errDraining() // stopped since the check in Watch
 	}
 	last := st.status
 	if err := stream.Send(response(last)); err != nil {
 		return err
 	}
 	// A Watch opened after the drain is held open for one drain delay
-	// before it ends: ended at once, it would have clients that reopen
-	// right after a message (grpc-go's health checking) spin against a
-	// server that is shutting down. One that has been open while the server
-	// was running ends as soon as the drain comes.
-	lateOpener := st.phase == drained
+	// before it ends (see drained); one that has been open while the server
+	// served ends as soon as the drain comes.
+	late := st.life == drained
 	var hold <-chan time.Time
 	for {
 		switch {
-		case st.phase == stopped, st.phase == drained && !lateOpener:
+		case st.life.refusesWatches(), st.life.endsWatches() && !late:
 			// The status shown with the drain (NOT_SERVING) has been sent.
 			return errDraining()
-		case st.phase == drained && hold == nil:
+		case st.life.endsWatches() && hold == nil:
 			if h.s.opts.drainDelay <= 0 {
 				return errDraining()
 			}
 			t := time.NewTimer(h.s.opts.drainDelay)
 			defer t.Stop()
 			hold = t.C
-		case st.phase == running:
-			lateOpener, hold = false, nil // after a Resume
+		case !st.life.endsWatches():
+			late, hold = false, nil // after a Resume
 		}
 		select {
 		case <-st.changed:
 			st = e.state.Load()
 		case <-hold:
-			if st = e.state.Load(); st.phase != running {
+			if st = e.state.Load(); st.life.endsWatches() {
 				return errDraining()
 			}
 			// A Resume came with the timer: the switch above makes this

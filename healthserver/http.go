@@ -62,7 +62,7 @@ func (v *httpView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	st, ok := v.s.Status(name)
 	switch {
 	case !ok:
-		writeView(w, r, http.StatusNotFound, viewBody{Service: &name, Status: ServiceUnknown.String(), Error: "unknown service"})
+		writeView(w, r, http.StatusNotFound, viewBody{Service: &name, Status: serviceUnknown.String(), Error: "unknown service"})
 	case st == Serving:
 		writeView(w, r, http.StatusOK, viewBody{Service: &name, Status: st.String()})
 	default:

@@ -62,9 +62,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 
 func (c collector) snapshot() []prometheus.Metric {
 	s := c.s
+	open, opened := s.watches.counts()
+	checks := s.runner.States()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]prometheus.Metric, 0, 2*len(s.entries)+1)
+	out := make([]prometheus.Metric, 0, 2*len(s.entries)+4*len(checks)+2)
 	for name, e := range s.entries {
 		if !e.known {
 			continue
@@ -77,20 +78,19 @@ func (c collector) snapshot() []prometheus.Metric {
 			prometheus.MustNewConstMetric(servingDesc, prometheus.GaugeValue, serving, name),
 			prometheus.MustNewConstMetric(transitionsDesc, prometheus.CounterValue, float64(e.transitions), name))
 	}
-	for service, byName := range s.checks {
-		for name, chk := range byName {
-			passing := 0.0
-			if chk.passing {
-				passing = 1
-			}
-			out = append(out,
-				prometheus.MustNewConstMetric(checkPassingDesc, prometheus.GaugeValue, passing, service, name),
-				prometheus.MustNewConstMetric(checkRunsDesc, prometheus.CounterValue, float64(chk.runs), service, name),
-				prometheus.MustNewConstMetric(checkFailuresDesc, prometheus.CounterValue, float64(chk.failedRuns), service, name),
-				prometheus.MustNewConstSummary(checkDurationDesc, chk.runs, chk.totalSeconds, nil, service, name))
+	s.mu.Unlock()
+	for _, chk := range checks {
+		passing := 0.0
+		if chk.Passing {
+			passing = 1
 		}
+		out = append(out,
+			prometheus.MustNewConstMetric(checkPassingDesc, prometheus.GaugeValue, passing, chk.Service, chk.Name),
+			prometheus.MustNewConstMetric(checkRunsDesc, prometheus.CounterValue, float64(chk.Runs), chk.Service, chk.Name),
+			prometheus.MustNewConstMetric(checkFailuresDesc, prometheus.CounterValue, float64(chk.FailedRuns), chk.Service, chk.Name),
+			prometheus.MustNewConstSummary(checkDurationDesc, chk.Runs, chk.RunTime.Seconds(), nil, chk.Service, chk.Name))
 	}
 	return append(out,
-		prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(s.watchers)),
-		prometheus.MustNewConstMetric(watchOpenedDesc, prometheus.CounterValue, float64(s.opened)))
+		prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(open)),
+		prometheus.MustNewConstMetric(watchOpenedDesc, prometheus.CounterValue, float64(opened)))
 }

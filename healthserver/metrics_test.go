@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
 )
 
@@ -25,7 +26,7 @@ func TestCollector(t *testing.T) {
 	_ = s.SetServingStatus("a.Service", healthserver.Serving)
 	_ = s.SetServingStatus("a.Service", healthserver.NotServing)
 	c := newScripted()
-	if err := s.AddChecker("a.Service", "db", c, fastCheck(healthserver.InitiallyPassing(), healthserver.FailureThreshold(1))...); err != nil {
+	if err := s.AddChecker("a.Service", "db", c, fastCheck(healthcheck.WithInitiallyPassing(), healthcheck.WithFailureThreshold(1))...); err != nil {
 		t.Fatal(err)
 	}
 	feed(t, s, c, "a.Service", "db", errors.New("down"))

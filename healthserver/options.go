@@ -4,12 +4,16 @@ import (
 	"time"
 )
 
+import (
+	"github.com/dubbogo/gost/log/logger"
+)
+
 // Defaults of the options. Each is documented on its option.
 const (
-	DefaultDrainDelay           = time.Second
-	DefaultMaxListServices      = 100
-	DefaultMaxServiceNameLength = 1024
-	DefaultMaxWatchers          = 20000
+	defaultDrainDelay           = time.Second
+	defaultMaxListServices      = 100
+	defaultMaxServiceNameLength = 1024
+	defaultMaxWatchers          = 20000
 )
 
 // An Option configures a Server. Options are made by the With... functions.
@@ -29,22 +33,36 @@ type options struct {
 	maxNameLength   int
 	maxWatchers     int
 	maxPeerWatchers int
+	hook            func(Change)
+	logger          printer
 }
+
+// printer is the part of a logger the server uses.
+type printer interface {
+	Infof(format string, args ...any)
+	Warnf(format string, args ...any)
+}
+
+// discard logs nothing.
+type discard struct{}
+
+func (discard) Infof(string, ...any) {}
+func (discard) Warnf(string, ...any) {}
 
 func defaultOptions() options {
 	return options{
-		drainDelay:    DefaultDrainDelay,
+		drainDelay:    defaultDrainDelay,
 		listEnabled:   true,
-		maxList:       DefaultMaxListServices,
-		maxNameLength: DefaultMaxServiceNameLength,
-		maxWatchers:   DefaultMaxWatchers,
+		maxList:       defaultMaxListServices,
+		maxNameLength: defaultMaxServiceNameLength,
+		maxWatchers:   defaultMaxWatchers,
 	}
 }
 
 // WithDrainDelay sets how long open Watch streams stay open after Shutdown
 // has sent them NOT_SERVING; then the server ends them with code Unavailable,
 // so they never hold up a graceful stop. Zero ends them at once, after the
-// NOT_SERVING has been sent. The default is DefaultDrainDelay (1s).
+// NOT_SERVING has been sent. The default is 1s.
 func WithDrainDelay(d time.Duration) Option {
 	return optionFunc(func(o *options) {
 		if d < 0 {
@@ -56,7 +74,7 @@ func WithDrainDelay(d time.Duration) Option {
 
 // WithMaxListServices sets how many services List reports at most. When the
 // server knows more, List fails with ResourceExhausted, as gRFC A90 asks.
-// The default is DefaultMaxListServices (100).
+// The default is 100.
 func WithMaxListServices(n int) Option {
 	return optionFunc(func(o *options) {
 		if n < 0 {
@@ -75,7 +93,7 @@ func WithoutList() Option {
 
 // WithMaxServiceNameLength sets the longest service name, in bytes, that
 // Check and Watch accept; a longer one fails with InvalidArgument. The
-// default is DefaultMaxServiceNameLength (1024).
+// default is 1024 bytes.
 func WithMaxServiceNameLength(n int) Option {
 	return optionFunc(func(o *options) {
 		if n < 1 {
@@ -88,8 +106,7 @@ func WithMaxServiceNameLength(n int) Option {
 // WithMaxWatchers limits the Watch streams open at once: total on the whole
 // server, and perPeer from one client address (one connection). A Watch
 // beyond either limit fails at once with ResourceExhausted; open streams are
-// not affected. Zero means no limit. The defaults are DefaultMaxWatchers
-// (20,000, some hundreds of megabytes of streams) in all and no limit per
+// not affected. Zero means no limit. The defaults are 20,000 in all (some hundreds of megabytes of streams) in all and no limit per
 // peer, where HTTP/2 already allows at most 250 streams per connection.
 func WithMaxWatchers(total, perPeer int) Option {
 	return optionFunc(func(o *options) {
@@ -120,4 +137,27 @@ const (
 // WithOverallPolicy sets what "" follows; the default is OverallAnyCheck.
 func WithOverallPolicy(p OverallPolicy) Option {
 	return optionFunc(func(o *options) { o.overall = p })
+}
+
+// WithChangeHook has the server call hook with every change of the status a
+// service shows, in the order the changes were made by one goroutine, after
+// the server's lock is released and from the goroutine that made the change
+// (a setter, a checker's, the drain timer's). hook may call the server; a
+// slow hook holds up only that goroutine. Use it for metrics, audit trails
+// or tests.
+func WithChangeHook(hook func(Change)) Option {
+	return optionFunc(func(o *options) { o.hook = hook })
+}
+
+// WithLogger sends the server's log lines (one per status change, with the
+// prefix "[Health]") to l instead of gost's global logger, which dubbo-go
+// configures; nil silences them.
+func WithLogger(l logger.Logger) Option {
+	return optionFunc(func(o *options) {
+		if l == nil {
+			o.logger = discard{}
+			return
+		}
+		o.logger = l
+	})
 }

@@ -8,17 +8,21 @@ import (
 	"github.com/dubbo-health/health/triple_health"
 )
 
-// Status is a serving status of the grpc.health.v1 protocol.
+// Status is a serving status of the grpc.health.v1 protocol: the generated
+// enum itself, so a Status goes on the wire without conversion.
 type Status = triple_health.HealthCheckResponse_ServingStatus
 
-// The serving statuses. Only Unknown, Serving and NotServing can be set;
-// ServiceUnknown is what Watch reports for a service the server does not know.
+// The serving statuses a program sets. A service the server does not know
+// is reported as SERVICE_UNKNOWN by Watch and as NotFound by Check; it
+// cannot be set.
 const (
-	Unknown        = triple_health.HealthCheckResponse_UNKNOWN
-	Serving        = triple_health.HealthCheckResponse_SERVING
-	NotServing     = triple_health.HealthCheckResponse_NOT_SERVING
-	ServiceUnknown = triple_health.HealthCheckResponse_SERVICE_UNKNOWN
+	Unknown    = triple_health.HealthCheckResponse_UNKNOWN
+	Serving    = triple_health.HealthCheckResponse_SERVING
+	NotServing = triple_health.HealthCheckResponse_NOT_SERVING
 )
+
+// serviceUnknown is what a name the server does not know shows.
+const serviceUnknown = triple_health.HealthCheckResponse_SERVICE_UNKNOWN
 
 // responses holds one immutable response per status, so Check and Watch
 // never allocate one. They are shared by every caller and must not be
@@ -27,7 +31,7 @@ var responses = [...]*triple_health.HealthCheckResponse{
 	Unknown:        {Status: Unknown},
 	Serving:        {Status: Serving},
 	NotServing:     {Status: NotServing},
-	ServiceUnknown: {Status: ServiceUnknown},
+	serviceUnknown: {Status: serviceUnknown},
 }
 
 // response returns the shared, immutable response for st.
@@ -40,9 +44,6 @@ func checkSettable(st Status) error {
 	switch st {
 	case Unknown, Serving, NotServing:
 		return nil
-	case ServiceUnknown:
-		return fmt.Errorf("healthserver: SERVICE_UNKNOWN cannot be set, it is only reported by Watch")
-	default:
-		return fmt.Errorf("healthserver: unknown serving status %d", int32(st))
 	}
+	return fmt.Errorf("%w: %v", ErrStatusNotSettable, st)
 }

@@ -14,6 +14,7 @@ import (
 )
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -29,6 +30,7 @@ import (
 
 	health "github.com/dubbo-health/health"
 	"github.com/dubbo-health/health/checkers"
+	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
 	ctl "github.com/dubbo-health/health/internal/control"
 	"github.com/dubbo-health/health/samples/greet"
@@ -84,7 +86,7 @@ func Main() {
 	}
 	addCheckers(*checkTCP, *checkHTTP, *checkGRPC)
 	if *notServing != "" {
-		if err := health.SetServingStatus(*notServing, health.NotServing); err != nil {
+		if err := health.SetServingStatus(*notServing, healthserver.NotServing); err != nil {
 			panic(err)
 		}
 	}
@@ -184,12 +186,10 @@ func Main() {
 // the dubbo.Load style.
 func control(srv *server.Server) {
 	commands := map[string]ctl.Command{
-		"set": ctl.Set(func(name string, st health.Status) error { return health.SetServingStatus(name, st) }),
-		"mem": ctl.Mem(heapProfilePath),
-		"watchers": func(...string) (string, error) {
-			return strconv.Itoa(health.Default().Watchers()), nil
-		},
-		"stop": func(...string) (string, error) { return "", ctl.ErrStop },
+		"set":      ctl.Set(func(name string, st healthserver.Status) error { return health.SetServingStatus(name, st) }),
+		"mem":      ctl.Mem(heapProfilePath),
+		"watchers": func(...string) (string, error) { return openWatches() },
+		"stop":     func(...string) (string, error) { return "", ctl.ErrStop },
 	}
 	if srv != nil {
 		for _, verb := range []string{"export", "unexport"} {
@@ -276,9 +276,9 @@ func loadStyle(app string, port int, consumerWait time.Duration, g *Greeter) {
 // addCheckers adds the dependency checkers the flags ask for, checking every
 // 50ms and turning failing after two failed runs.
 func addCheckers(tcpAddr, httpURL, grpcAddr string) {
-	opts := []healthserver.CheckOption{healthserver.Every(50 * time.Millisecond), healthserver.Jitter(0),
-		healthserver.Timeout(time.Second), healthserver.FailureThreshold(2)}
-	add := func(service, name string, c healthserver.Checker) {
+	opts := []healthcheck.Option{healthcheck.WithInterval(50 * time.Millisecond), healthcheck.WithJitter(0),
+		healthcheck.WithTimeout(time.Second), healthcheck.WithFailureThreshold(2)}
+	add := func(service, name string, c healthcheck.Checker) {
 		if err := health.AddChecker(service, name, c, opts...); err != nil {
 			fail(err)
 		}
@@ -316,4 +316,23 @@ func exportLate(srv *server.Server, export bool, name string) error {
 	}
 	svc.Unexport()
 	return nil
+}
+
+// openWatches reads the number of open Watch streams from the health
+// metrics, as a scrape would.
+func openWatches() (string, error) {
+	reg := prometheus.NewRegistry()
+	if err := health.RegisterMetrics(reg); err != nil {
+		return "", err
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		return "", err
+	}
+	for _, f := range families {
+		if f.GetName() == "dubbo_health_watch_streams" && len(f.GetMetric()) == 1 {
+			return strconv.Itoa(int(f.GetMetric()[0].GetGauge().GetValue())), nil
+		}
+	}
+	return "", fmt.Errorf("no dubbo_health_watch_streams metric")
 }

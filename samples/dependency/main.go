@@ -33,6 +33,7 @@ import (
 
 	health "github.com/dubbo-health/health"
 	"github.com/dubbo-health/health/checkers"
+	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
 	"github.com/dubbo-health/health/samples/greet"
 )
@@ -54,7 +55,7 @@ func main() {
 	// A dependency checker: runs every 2s in the background; three failures
 	// in a row make the Greeter NOT_SERVING, one success makes it SERVING.
 	if err := health.AddChecker("greet.GreetService", "db", checkers.TCP(*db),
-		healthserver.Every(2*time.Second), healthserver.Timeout(time.Second)); err != nil {
+		healthcheck.WithInterval(2*time.Second), healthcheck.WithTimeout(time.Second)); err != nil {
 		panic(err)
 	}
 	// A condition of the program's own, set by hand.
@@ -80,9 +81,9 @@ func followFile(path string) {
 		_, err := os.Stat(path)
 		if now := err == nil; now != inMaintenance {
 			inMaintenance = now
-			st := health.Serving
+			st := healthserver.Serving
 			if now {
-				st = health.NotServing
+				st = healthserver.NotServing
 			}
 			if err := health.SetServingStatus("greet.GreetService", st); err != nil {
 				logger.Error(err)

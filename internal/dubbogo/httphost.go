@@ -1,9 +1,9 @@
-package health
+package dubbogo
 
 import (
+	"errors"
 	"net/http"
 	"sync"
-	"sync/atomic"
 )
 
 import (
@@ -17,23 +17,16 @@ import (
 	"github.com/dubbo-health/health/healthserver"
 )
 
-// EnvHTTP is the environment variable that turns the HTTP view
-// (/healthz and /readyz on every Triple port) off when set to a false value.
-const EnvHTTP = "DUBBO_HEALTH_HTTP"
+// Relies on (dubbo-go v3.3.2, protocol/base/base_protocol.go and
+// protocol/triple/triple.go): the Triple protocol implements
+// base.HTTPHandlerHost, which server.AttachHTTPHandler uses; the handler
+// attached to a listener (by Location) receives every request whose path is
+// not a Triple method, and a listener takes one handler only.
 
-var httpDisabled atomic.Bool
+var errAlreadyAttached = errors.New("an HTTP handler has already been attached")
 
-// DisableHTTP turns off the HTTP view on Triple ports of servers started
-// after the call. DUBBO_HEALTH_HTTP=false has the same effect.
-func DisableHTTP() { httpDisabled.Store(true) }
-
-func httpEnabled() bool {
-	return !httpDisabled.Load() && !envOff(EnvHTTP)
-}
-
-// httpMount is the handler this module attaches to a Triple listener, where
-// dubbo-go calls it for every path that is not a Triple method. It serves the
-// HTTP view of the default server on /healthz and /readyz and hands every
+// httpMount is the handler this module attaches to a Triple listener. It
+// serves the HTTP view of the store on /healthz and /readyz and hands every
 // other path to the handler the program attached with
 // server.AttachHTTPHandler, if any.
 type httpMount struct {
@@ -64,8 +57,8 @@ type mounts struct {
 }
 
 // mountHealth attaches the HTTP view to the listener of url, once.
-func (ms *mounts) mountHealth(host base.HTTPHandlerHost, url *common.URL) {
-	if !httpEnabled() {
+func (ms *mounts) mountHealth(h base.HTTPHandlerHost, url *common.URL) {
+	if !host.HTTPEnabled() {
 		return
 	}
 	ms.mu.Lock()
@@ -73,8 +66,8 @@ func (ms *mounts) mountHealth(host base.HTTPHandlerHost, url *common.URL) {
 	if _, ok := ms.by[url.Location]; ok {
 		return
 	}
-	m := &httpMount{health: Default().HTTPHandler()}
-	if err := host.HostHTTPHandler(url, m); err != nil {
+	m := &httpMount{health: host.Store().HTTPHandler()}
+	if err := h.HostHTTPHandler(url, m); err != nil {
 		logger.Warnf("[Health] cannot serve %s and %s on %s: %v", healthserver.LivenessPath, healthserver.ReadinessPath, url.Location, err)
 		return
 	}
@@ -83,7 +76,7 @@ func (ms *mounts) mountHealth(host base.HTTPHandlerHost, url *common.URL) {
 
 // mountUser attaches the program's own root handler to the listener of url,
 // behind the HTTP view if that is there.
-func (ms *mounts) mountUser(host base.HTTPHandlerHost, url *common.URL, handler http.Handler) error {
+func (ms *mounts) mountUser(h base.HTTPHandlerHost, url *common.URL, handler http.Handler) error {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if m, ok := ms.by[url.Location]; ok {
@@ -96,10 +89,10 @@ func (ms *mounts) mountUser(host base.HTTPHandlerHost, url *common.URL, handler 
 		return nil
 	}
 	m := &httpMount{user: handler}
-	if enabled() && httpEnabled() {
-		m.health = Default().HTTPHandler()
+	if host.Enabled() && host.HTTPEnabled() {
+		m.health = host.Store().HTTPHandler()
 	}
-	if err := host.HostHTTPHandler(url, m); err != nil {
+	if err := h.HostHTTPHandler(url, m); err != nil {
 		return err
 	}
 	ms.by[url.Location] = m

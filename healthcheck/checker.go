@@ -1,4 +1,4 @@
-package healthserver
+package healthcheck
 
 import (
 	"context"
@@ -7,11 +7,10 @@ import (
 // A Checker checks one dependency of a service or of the whole server: a
 // database, a downstream service, a disk. Check returns nil when the
 // dependency is usable and an error saying why not otherwise. It must return
-// soon after ctx is done; the server also stops waiting for it then.
+// soon after ctx is done; the Runner stops waiting for it then.
 //
-// Checkers run in the background on their own schedule (see AddChecker),
-// never on the path of a health request: Check and Watch answer from the
-// last results.
+// A Checker that also implements io.Closer is closed when it is removed from
+// its Runner or the Runner is closed.
 type Checker interface {
 	Check(ctx context.Context) error
 }

@@ -1,0 +1,53 @@
+package healthserver
+
+import (
+	"github.com/dubbogo/gost/log/logger"
+)
+
+// Change is a change of the status a service shows, as WithChangeHook
+// reports it: a set, an export or removal, a checker turning, a shutdown or a
+// Resume. Status is SERVICE_UNKNOWN when the service became unknown.
+type Change struct {
+	Service string
+	Status  Status
+}
+
+// event is a change to log and report once Server.mu is released: a status
+// shown (service, status), a checker failing (err) or passing again, or a
+// note about the whole server.
+type event struct {
+	note    string
+	service string
+	status  Status
+	checker string
+	err     error
+}
+
+// report logs events and hands the status changes to the change hook, in
+// the order they were made. Callers do not hold Server.mu.
+func (s *Server) report(events []event) {
+	if len(events) == 0 {
+		return
+	}
+	// gost's global logger, the one dubbo-go sets up, is looked up now so
+	// that a logger configured after New is used.
+	var log printer = s.opts.logger
+	if log == nil {
+		log = logger.GetLogger()
+	}
+	for _, e := range events {
+		switch {
+		case e.note != "":
+			log.Infof("[Health] %s", e.note)
+		case e.checker != "" && e.err != nil:
+			log.Warnf("[Health] checker %q of service %q is failing: %v", e.checker, e.service, e.err)
+		case e.checker != "":
+			log.Infof("[Health] checker %q of service %q is passing again", e.checker, e.service)
+		default:
+			log.Infof("[Health] service %q is now %s", e.service, e.status)
+			if s.opts.hook != nil {
+				s.opts.hook(Change{Service: e.service, Status: e.status})
+			}
+		}
+	}
+}
