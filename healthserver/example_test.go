@@ -92,28 +92,28 @@ func ExampleServer_HTTPHandler() {
 	// 503 {"service":"greet.GreetService","status":"NOT_SERVING"}
 }
 
-func ExampleServer_Follow() {
-	hs := healthserver.New()
-	_ = hs.SetServingStatus("greet.GreetService", healthserver.Serving)
-	_ = hs.SetServingStatus("g1/greet.GreetService:1.0.0", healthserver.Serving)
-	_ = hs.Follow("g1/greet.GreetService:1.0.0", "greet.GreetService")
-
-	// One call takes the service out under both names.
-	_ = hs.SetServingStatus("greet.GreetService", healthserver.NotServing)
-	st, _ := hs.Status("g1/greet.GreetService:1.0.0")
-	fmt.Println("service key:", st)
-	// Output:
-	// service key: NOT_SERVING
-}
-
-func ExampleServer_SetIfUnknown() {
+// A framework records each export: the service is SERVING under its
+// interface name and its service key, which follows the interface name.
+func ExampleServer_Export() {
 	hs := healthserver.New()
 	// The program holds the service back until it has warmed up...
 	_ = hs.SetServingStatus("greet.GreetService", healthserver.NotServing)
 	// ...and the export, which marks services SERVING, leaves it so.
-	set, _ := hs.SetIfUnknown("greet.GreetService", healthserver.Serving)
-	st, _ := hs.Status("greet.GreetService")
-	fmt.Println(set, st)
+	unexport, _ := hs.Export("127.0.0.1:20000", "greet.GreetService", "g1/greet.GreetService:1.0.0")
+	iface, _ := hs.Status("greet.GreetService")
+	key, _ := hs.Status("g1/greet.GreetService:1.0.0")
+	fmt.Println("warming up:", iface, key)
+
+	// One call brings the service in under both names.
+	_ = hs.SetServingStatus("greet.GreetService", healthserver.Serving)
+	key, _ = hs.Status("g1/greet.GreetService:1.0.0")
+	fmt.Println("warm:", key)
+
+	unexport()
+	_, known := hs.Status("g1/greet.GreetService:1.0.0")
+	fmt.Println("after unexport, known:", known)
 	// Output:
-	// false NOT_SERVING
+	// warming up: NOT_SERVING NOT_SERVING
+	// warm: SERVING
+	// after unexport, known: false
 }
