@@ -15,7 +15,12 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+)
+
+import (
+	"github.com/dubbo-health/health/healthserver"
 )
 
 // state is what a consumer knows about the health of one service on one
@@ -144,6 +149,9 @@ func (p *pool) run(ctx context.Context, w *watch, cc *grpc.ClientConn) {
 // watchOnce opens one Watch stream and records every status it sends until
 // it ends. serving is called on each SERVING received.
 func watchOnce(ctx context.Context, cli healthpb.HealthClient, req *healthpb.HealthCheckRequest, w *watch, serving func()) error {
+	// Ask for the true status: a provider with dubbo-health shows dubbo-go's
+	// own consumers NOT_SERVING only when it shuts down.
+	ctx = metadata.AppendToOutgoingContext(ctx, healthserver.WatcherHeader, "clienthealth")
 	stream, err := cli.Watch(ctx, req)
 	if err != nil {
 		return err

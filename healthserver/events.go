@@ -23,18 +23,27 @@ type event struct {
 	err     error
 }
 
+// log returns the logger: gost's global logger, the one dubbo-go sets up,
+// is looked up at each use, so that a logger configured after New is used.
+func (s *Server) log() printer {
+	if s.opts.logger != nil {
+		return s.opts.logger
+	}
+	return logger.GetLogger()
+}
+
+// warnRefused logs refused Watch streams, at most once a minute.
+func (s *Server) warnRefused(refused uint64, limit, host string) {
+	s.log().Warnf("[Health] refused %d Watch stream(s) in the last minute; the last one from %s at the %s limit (WithMaxWatchers)", refused, host, limit)
+}
+
 // report logs events and hands the status changes to the change hook, in
 // the order they were made. Callers do not hold Server.mu.
 func (s *Server) report(events []event) {
 	if len(events) == 0 {
 		return
 	}
-	// gost's global logger, the one dubbo-go sets up, is looked up now so
-	// that a logger configured after New is used.
-	var log printer = s.opts.logger
-	if log == nil {
-		log = logger.GetLogger()
-	}
+	log := s.log()
 	for _, e := range events {
 		switch {
 		case e.note != "":

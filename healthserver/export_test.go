@@ -16,8 +16,7 @@ const ServiceUnknown = serviceUnknown
 
 // Watchers returns the number of open Watch streams.
 func (s *Server) Watchers() int {
-	open, _ := s.watches.counts()
-	return open
+	return s.watches.counts().open
 }
 
 // Statuses returns the status of every known service.

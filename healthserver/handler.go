@@ -71,40 +71,63 @@ func (h *Handler) List(_ context.Context, _ *triple_health.HealthListRequest) (*
 // with Unavailable: after Shutdown's drain delay, once it has sent
 // NOT_SERVING; one opened after the drain, one drain delay after its status;
 // at once on Stop or Close. A Watch opened after Stop or Close is refused
-// with Unavailable before any message, and one beyond WithMaxWatchers fails
-// with ResourceExhausted.
+// with Unavailable before any message, and one beyond the limits
+// (WithMaxWatchers) fails with ResourceExhausted.
+//
+// One kind of client is sent NOT_SERVING only once the server is down:
+// dubbo-go v3.3.2's consumers, whose invokers Watch their provider and drop
+// it from their registry directory on the first NOT_SERVING, for 30 seconds
+// or, with an etcd registry, for good; a NOT_SERVING that a checker or the
+// program sets for a while would take the provider out of every such
+// consumer long after it recovered. Those Watch streams (user agent
+// "grpc-go-triple/", no "interface" header) are sent SERVING where the
+// status is NOT_SERVING, and NOT_SERVING from the start of a shutdown, for
+// whatever name they watch; opened after Stop, they get NOT_SERVING before
+// they end. Every other client, and any Watch with the WatcherHeader, gets
+// the true status.
 func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckRequest, stream triple_health.Health_WatchServer) error {
 	name := req.GetService()
 	if err := h.s.checkName(name); err != nil {
 		return wireError(err)
 	}
+	conn := stream.Conn()
+	v := viewOf(conn.RequestHeader())
 	if h.s.lifecycleNow().refusesWatches() {
-		// Refused before any message, and before the limits, which
-		// streams still ending may fill: a client that got a status would
-		// reopen at once (grpc-go's health checking does); one that got
-		// none backs off.
-		return errDraining()
+		return refuse(v, stream)
 	}
-	peer := stream.Conn().Peer().Addr
-	if err := h.s.watches.admit(peer); err != nil {
+	host := hostOf(conn.Peer().Addr)
+	_, known := h.s.Status(name)
+	if err := h.s.watches.admit(host, name, known); err != nil {
 		return err
 	}
-	defer h.s.watches.release(peer)
+	defer h.s.watches.release(host, name)
 	e := h.s.subscribe(name)
 	defer h.s.unsubscribe(e)
-	return h.watch(ctx, e, stream)
+	return h.watch(ctx, e, v, stream)
+}
+
+// refuse ends a Watch opened after Stop. It is refused before any message
+// and before the limits, which streams still ending may fill: a client
+// that got a status would reopen at once (grpc-go's health checking does);
+// one that got none backs off. dubbo-go's invoker never reopens, and is
+// told NOT_SERVING first so that it drops the provider.
+func refuse(v view, stream triple_health.Health_WatchServer) error {
+	if v == closingView {
+		_ = stream.Send(response(NotServing))
+	}
+	return errDraining()
 }
 
 // watch runs an admitted Watch stream of e until it ends. Only the entry's
 // state is watched: a status change or a lifecycle step replaces it and
 // closes its channel. One channel per wake-up keeps the fan-out to thousands
 // of streams cheap.
-func (h *Handler) watch(ctx context.Context, e *entry, stream triple_health.Health_WatchServer) error {
+func (h *Handler) watch(ctx context.Context, e *entry, v view, stream triple_health.Health_WatchServer) error {
 	st := e.state.Load()
 	if st.life.refusesWatches() {
-		return errDraining() // stopped since the check in Watch
+		return refuse(v, stream) // stopped since the check in Watch
 	}
-	last := st.status
+	last := v.show(st)
 	if err := stream.Send(response(last)); err != nil {
 		return err
 	}
@@ -140,8 +163,8 @@ func (h *Handler) watch(ctx context.Context, e *entry, stream triple_health.Heal
 		case <-ctx.Done():
 			return errEnded(ctx.Err())
 		}
-		if st.status != last {
-			last = st.status
+		if now := v.show(st); now != last {
+			last = now
 			if err := stream.Send(response(last)); err != nil {
 				return err
 			}

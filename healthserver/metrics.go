@@ -22,6 +22,8 @@ var (
 		"Open Watch streams.", nil, nil)
 	watchOpenedDesc = prometheus.NewDesc("dubbo_health_watch_streams_opened_total",
 		"Watch streams opened, in all.", nil, nil)
+	watchRefusedDesc = prometheus.NewDesc("dubbo_health_watch_streams_refused_total",
+		"Watch streams refused at a limit (WithMaxWatchers): \"total\" or \"host\".", []string{"limit"}, nil)
 )
 
 // Collector returns a Prometheus collector of s's metrics:
@@ -34,6 +36,7 @@ var (
 //	dubbo_health_check_duration_seconds{service,checker} summary (sum, count)
 //	dubbo_health_watch_streams                     gauge of open Watch streams
 //	dubbo_health_watch_streams_opened_total        counter of Watch streams opened
+//	dubbo_health_watch_streams_refused_total{limit} counter of Watch streams refused
 //
 // The values are read when Prometheus scrapes; nothing is recorded on the
 // request path.
@@ -47,7 +50,7 @@ type collector struct {
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{servingDesc, transitionsDesc, checkPassingDesc, checkRunsDesc,
-		checkFailuresDesc, checkDurationDesc, watchStreamsDesc, watchOpenedDesc} {
+		checkFailuresDesc, checkDurationDesc, watchStreamsDesc, watchOpenedDesc, watchRefusedDesc} {
 		ch <- d
 	}
 }
@@ -62,7 +65,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 
 func (c collector) snapshot() []prometheus.Metric {
 	s := c.s
-	open, opened := s.watches.counts()
+	watches := s.watches.counts()
 	checks := s.runner.States()
 	s.mu.Lock()
 	out := make([]prometheus.Metric, 0, 2*len(s.entries)+4*len(checks)+2)
@@ -90,7 +93,10 @@ func (c collector) snapshot() []prometheus.Metric {
 			prometheus.MustNewConstMetric(checkFailuresDesc, prometheus.CounterValue, float64(chk.FailedRuns), chk.Service, chk.Name),
 			prometheus.MustNewConstSummary(checkDurationDesc, chk.Runs, chk.RunTime.Seconds(), nil, chk.Service, chk.Name))
 	}
+	for _, limit := range []string{limitTotal, limitHost} {
+		out = append(out, prometheus.MustNewConstMetric(watchRefusedDesc, prometheus.CounterValue, float64(watches.refused[limit]), limit))
+	}
 	return append(out,
-		prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(open)),
-		prometheus.MustNewConstMetric(watchOpenedDesc, prometheus.CounterValue, float64(opened)))
+		prometheus.MustNewConstMetric(watchStreamsDesc, prometheus.GaugeValue, float64(watches.open)),
+		prometheus.MustNewConstMetric(watchOpenedDesc, prometheus.CounterValue, float64(watches.opened)))
 }

@@ -14,6 +14,7 @@ const (
 	defaultMaxListServices      = 100
 	defaultMaxServiceNameLength = 1024
 	defaultMaxWatchers          = 20000
+	defaultMaxHostWatchers      = 1000
 )
 
 // An Option configures a Server. Options are made by the With... functions.
@@ -32,7 +33,7 @@ type options struct {
 	maxList         int
 	maxNameLength   int
 	maxWatchers     int
-	maxPeerWatchers int
+	maxHostWatchers int
 	hook            func(Change)
 	logger          printer
 }
@@ -51,11 +52,12 @@ func (discard) Warnf(string, ...any) {}
 
 func defaultOptions() options {
 	return options{
-		drainDelay:    defaultDrainDelay,
-		listEnabled:   true,
-		maxList:       defaultMaxListServices,
-		maxNameLength: defaultMaxServiceNameLength,
-		maxWatchers:   defaultMaxWatchers,
+		drainDelay:      defaultDrainDelay,
+		listEnabled:     true,
+		maxList:         defaultMaxListServices,
+		maxNameLength:   defaultMaxServiceNameLength,
+		maxWatchers:     defaultMaxWatchers,
+		maxHostWatchers: defaultMaxHostWatchers,
 	}
 }
 
@@ -104,14 +106,19 @@ func WithMaxServiceNameLength(n int) Option {
 }
 
 // WithMaxWatchers limits the Watch streams open at once: total on the whole
-// server, and perPeer from one client address (one connection). A Watch
-// beyond either limit fails at once with ResourceExhausted; open streams are
-// not affected. Zero means no limit. The defaults are 20,000 in all (some hundreds of megabytes of streams) in all and no limit per
-// peer, where HTTP/2 already allows at most 250 streams per connection.
-func WithMaxWatchers(total, perPeer int) Option {
+// server, and perHost from one client host (one IPv4 address, or one IPv6
+// /64 network, whatever its connections and ports). A Watch beyond either
+// limit fails at once with ResourceExhausted; open streams are not
+// affected. The first Watch of a host for a known service name is admitted
+// beyond both limits, up to a reserve of a quarter of total: consumers and
+// balancers watch each service once, so one client that fills the slots
+// cannot keep them from watching. Refusals are counted in the metrics and
+// logged at most once a minute. Zero means no limit. The defaults are
+// 20,000 in all (some hundreds of megabytes of streams) and 1,000 per host.
+func WithMaxWatchers(total, perHost int) Option {
 	return optionFunc(func(o *options) {
 		o.maxWatchers = max(total, 0)
-		o.maxPeerWatchers = max(perPeer, 0)
+		o.maxHostWatchers = max(perHost, 0)
 	})
 }
 

@@ -52,7 +52,7 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o.apply(&s.opts)
 	}
-	s.watches = newWatchCounter(s.opts.maxWatchers, s.opts.maxPeerWatchers)
+	s.watches = newWatchCounter(s.opts.maxWatchers, s.opts.maxHostWatchers, s.warnRefused)
 	s.runner = healthcheck.NewRunner(s.checkChanged)
 	empty := map[string]*entry{}
 	s.known.Store(&empty)

@@ -30,13 +30,16 @@ const waitTimeout = 15 * time.Second
 const cleanupTimeout = 5 * time.Second
 
 // testConn is the triple_protocol.StreamingHandlerConn of a testStream. Only
-// Peer is implemented; the server needs nothing else.
+// Peer and RequestHeader are implemented; the server needs nothing else.
 type testConn struct {
 	tri.StreamingHandlerConn // nil: any other method panics
 	addr                     string
+	header                   http.Header
 }
 
 func (c testConn) Peer() tri.Peer { return tri.Peer{Addr: c.addr} }
+
+func (c testConn) RequestHeader() http.Header { return c.header }
 
 // testStream is a triple_health.Health_WatchServer that records what Watch
 // sends. Messages go to msgs, if it is not nil; the last status and the
@@ -44,6 +47,7 @@ func (c testConn) Peer() tri.Peer { return tri.Peer{Addr: c.addr} }
 // release is called (or the stream is closed) before it records a message.
 type testStream struct {
 	peer    string
+	header  http.Header // the request's headers
 	msgs    chan healthserver.Status
 	gate    chan struct{}
 	entered chan struct{} // receives a value, if there is room, whenever Send is entered
@@ -117,7 +121,9 @@ func (s *testStream) ResponseHeader() http.Header { return http.Header{} }
 
 func (s *testStream) ResponseTrailer() http.Header { return http.Header{} }
 
-func (s *testStream) Conn() tri.StreamingHandlerConn { return testConn{addr: s.peer} }
+func (s *testStream) Conn() tri.StreamingHandlerConn {
+	return testConn{addr: s.peer, header: s.header}
+}
 
 // release lets a gated Send through, now and from then on.
 func (s *testStream) release() { s.releaseOnce.Do(func() { close(s.gate) }) }

@@ -578,57 +578,73 @@ func TestResumeWhileDrainTimerFires(t *testing.T) {
 
 func TestWatchLimits(t *testing.T) {
 	t.Parallel()
-	s := healthserver.New(healthserver.WithMaxWatchers(4, 2))
+	s := healthserver.New(healthserver.WithMaxWatchers(8, 3))
+	_ = s.SetServingStatus("a.A", healthserver.Serving)
 	h := s.Handler()
-	open := func(peer string) *watchCall {
+	open := func(peer, name string) *watchCall {
 		t.Helper()
-		w := startWatch(t, h, "", newStream(peer))
-		st, _ := s.Status("")
+		w := startWatch(t, h, name, newStream(peer))
+		st, known := s.Status(name)
+		if !known {
+			st = healthserver.ServiceUnknown
+		}
 		w.expectNext(t, st)
 		return w
 	}
-	refused := func(peer string) {
+	refused := func(peer, name string) {
 		t.Helper()
 		st := newStream(peer)
 		// If the Watch is wrongly accepted, it ends with Canceled.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		err := h.Watch(ctx, checkReq(""), st)
+		err := h.Watch(ctx, checkReq(name), st)
 		wantCode(t, err, tri.CodeResourceExhausted)
 		if n := st.count.Load(); n != 0 {
 			t.Errorf("a refused Watch sent %d messages", n)
 		}
 	}
 
-	a1 := open("10.0.0.1:1000")
-	open("10.0.0.1:1000")
-	refused("10.0.0.1:1000") // per peer, although total has room
-	b1 := open("10.0.0.2:2000")
-	if n := s.Watchers(); n != 3 {
-		t.Fatalf("Watchers() = %d, want 3", n)
+	// Per host, whatever the connection (port).
+	a1 := open("10.0.0.1:1000", "")
+	open("10.0.0.1:1001", "")
+	open("10.0.0.1:1002", "x")
+	refused("10.0.0.1:1003", "y") // unknown name: no reserve
+	refused("10.0.0.1:1003", "")  // already watched from this host
+	// The first Watch of a host for a known name is admitted beyond the
+	// per-host limit.
+	a4 := open("10.0.0.1:1004", "a.A")
+	// Fill the total (8) from other hosts.
+	b1 := open("10.0.0.2:2000", "")
+	open("10.0.0.2:2001", "y")
+	open("10.0.0.3:3000", "y")
+	open("10.0.0.4:4000", "y")
+	if n := s.Watchers(); n != 8 {
+		t.Fatalf("Watchers() = %d, want 8", n)
 	}
-	c1 := open("10.0.0.3:30") // the last one within total
-	refused("10.0.0.2:2000")  // total, although its peer has room
-	refused("10.0.0.4:40")    // total
-	refused("10.0.0.1:1000")  // both
+	refused("10.0.0.5:5000", "y")   // total, unknown name
+	refused("10.0.0.2:2002", "")    // total, name already watched by its host
+	open("10.0.0.5:5000", "")       // total, but first of a known name: the reserve (8/4 = 2)
+	open("10.0.0.6:6000", "a.A")    // the reserve's last slot
+	refused("10.0.0.7:7000", "a.A") // the reserve is full too
+	if n := s.Watchers(); n != 10 {
+		t.Fatalf("Watchers() = %d, want 10", n)
+	}
 
 	// The refused ones left no trace and the open ones still work.
-	if n := s.Watchers(); n != 4 {
-		t.Fatalf("Watchers() = %d, want 4", n)
-	}
 	set("", healthserver.NotServing)(s)
-	for _, w := range []*watchCall{a1, b1, c1} {
+	for _, w := range []*watchCall{a1, b1} {
 		w.expectNext(t, healthserver.NotServing)
 	}
 
-	// Closing one makes room for its peer and for others.
+	// Closing streams makes room again.
 	a1.cancel()
 	a1.expectEnd(t, tri.CodeCanceled)
-	open("10.0.0.1:1000")
-	refused("10.0.0.4:40")
-	c1.cancel()
-	c1.expectEnd(t, tri.CodeCanceled)
-	open("10.0.0.4:40")
+	a4.cancel()
+	a4.expectEnd(t, tri.CodeCanceled)
+	b1.cancel()
+	b1.expectEnd(t, tri.CodeCanceled)
+	open("10.0.0.8:8000", "y")    // 7 open, below the total
+	refused("10.0.0.9:9000", "y") // 8 open
 }
 
 func TestWatchLimitsOff(t *testing.T) {

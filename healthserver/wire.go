@@ -49,8 +49,8 @@ func errTooManyWatchers(limit int) error {
 	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("too many watch streams: limit %d", limit))
 }
 
-func errTooManyPeerWatchers(limit int) error {
-	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("too many watch streams from this client: limit %d", limit))
+func errTooManyHostWatchers(limit int) error {
+	return tri.NewError(tri.CodeResourceExhausted, fmt.Errorf("too many watch streams from this client host: limit %d", limit))
 }
 
 func errDraining() error {

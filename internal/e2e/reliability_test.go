@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,16 +120,20 @@ func churn(t *testing.T, s *server, conns []*grpc.ClientConn, n int) {
 	waitFor(t, 30*time.Second, "watchers freed", func() bool { return s.watchers() == 0 })
 }
 
-// TestWatchFlood: Watch streams beyond the limits fail with
-// ResourceExhausted; the open ones keep working.
+// TestWatchFlood: one client host cannot take every Watch slot, however
+// many connections it opens; when the hosts together have filled the total,
+// a host that watches a known service for the first time (a consumer, a
+// balancer) is still admitted; open streams keep working; refusals show in
+// the metrics. Client hosts are loopback addresses 127.0.0.2 to .6.
 func TestWatchFlood(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, bin string) {
-		s := startServer(t, bin, "-max-watchers", "30", "-max-peer-watchers", "10")
+		metricsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+		s := startServer(t, bin, "-max-watchers", "30", "-max-host-watchers", "10", "-metrics-addr", metricsAddr)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		var open []healthpb.Health_WatchClient
-		watch := func(conn *grpc.ClientConn) error {
-			stream, err := healthpb.NewHealthClient(conn).Watch(ctx, &healthpb.HealthCheckRequest{Service: "greet.GreetService"})
+		watch := func(conn *grpc.ClientConn, service string) error {
+			stream, err := healthpb.NewHealthClient(conn).Watch(ctx, &healthpb.HealthCheckRequest{Service: service})
 			if err != nil {
 				return err
 			}
@@ -138,30 +143,71 @@ func TestWatchFlood(t *testing.T) {
 			open = append(open, stream)
 			return nil
 		}
-		conns := []*grpc.ClientConn{dial(t, s.Addr), dial(t, s.Addr), dial(t, s.Addr), dial(t, s.Addr)}
-		for i, conn := range conns[:3] {
-			for j := 0; j < 10; j++ {
-				if err := watch(conn); err != nil {
-					t.Fatalf("watch %d on connection %d: %v", j, i, err)
-				}
+		refused := func(conn *grpc.ClientConn, service, want string) {
+			t.Helper()
+			err := watch(conn, service)
+			if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), want) {
+				t.Errorf("watch of %q: %v, want ResourceExhausted %q", service, err, want)
 			}
-			if i == 0 {
-				err := watch(conn)
-				if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "from this client") {
-					t.Errorf("11th watch on one connection: %v, want ResourceExhausted", err)
+		}
+		// The attacker: 8 connections from 127.0.0.2, unknown names.
+		var attacker []*grpc.ClientConn
+		for range 8 {
+			attacker = append(attacker, dialFrom(t, "127.0.0.2", s.Addr))
+		}
+		for i := range 10 {
+			if err := watch(attacker[i%8], fmt.Sprintf("no.Such%d", i)); err != nil {
+				t.Fatalf("attacker watch %d: %v", i, err)
+			}
+		}
+		for _, conn := range attacker {
+			refused(conn, "no.SuchMore", "from this client host")
+		}
+		// Two more hosts fill the total of 30.
+		for _, host := range []string{"127.0.0.3", "127.0.0.4"} {
+			conn := dialFrom(t, host, s.Addr)
+			for i := range 10 {
+				if err := watch(conn, fmt.Sprintf("no.Such%d", i)); err != nil {
+					t.Fatalf("watch %d from %s: %v", i, host, err)
 				}
 			}
 		}
-		if err := watch(conns[3]); status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "limit 30") {
-			t.Errorf("31st watch: %v, want ResourceExhausted", err)
+		late := dialFrom(t, "127.0.0.5", s.Addr)
+		refused(late, "no.Such", "limit 30")
+		// A consumer's first Watch of a known service is admitted, its
+		// second one is not.
+		if err := watch(late, "greet.GreetService"); err != nil {
+			t.Fatalf("first watch of a known service from a new host: %v", err)
 		}
+		refused(late, "greet.GreetService", "limit 30")
+		if err := watch(dialFrom(t, "127.0.0.6", s.Addr), ""); err != nil {
+			t.Fatalf("first watch of \"\" from a new host: %v", err)
+		}
+
+		consumer := open[len(open)-2] // the first watch of greet.GreetService from 127.0.0.5
 		s.set("greet.GreetService", "NOT_SERVING")
-		for i, stream := range open {
-			if resp, err := stream.Recv(); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
-				t.Fatalf("open watch %d after the flood: %v %v", i, resp, err)
+		if resp, err := consumer.Recv(); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+			t.Fatalf("the consumer's watch after the flood: %v %v", resp, err)
+		}
+		metrics := "http://" + metricsAddr + "/metrics"
+		for limit, want := range map[string]string{"host": " 8", "total": " 2"} {
+			if got := metric(t, metrics, `dubbo_health_watch_streams_refused_total{limit="`+limit+`"}`); !strings.HasSuffix(got, want) {
+				t.Errorf("refusals at the %s limit: %q, want %q", limit, got, want)
 			}
+		}
+		if !strings.Contains(s.logs.String(), "refused 1 Watch stream(s) in the last minute") {
+			t.Errorf("no log line about the refusals")
 		}
 	})
+}
+
+// dialFrom dials addr from the loopback address local.
+func dialFrom(t *testing.T, local, addr string) *grpc.ClientConn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+	return dial(t, addr, grpc.WithContextDialer(func(ctx context.Context, a string) (net.Conn, error) {
+		return d.DialContext(ctx, "tcp", a)
+	}))
 }
 
 // TestProbeUnderBusinessSaturation: with the Greeter saturated and rejecting

@@ -57,7 +57,7 @@ func Main() {
 		slow         = flag.Duration("slow", 0, "time each Greet call takes")
 		id           = flag.String("id", "", "name this server puts in its greetings")
 		maxWatchers  = flag.Int("max-watchers", 0, "health Watch streams allowed in all, 0 for no limit")
-		maxPeer      = flag.Int("max-peer-watchers", 0, "health Watch streams allowed per client connection, 0 for no limit")
+		maxPeer      = flag.Int("max-host-watchers", 0, "health Watch streams allowed per client host, 0 for the default")
 		execLimit    = flag.Int("exec-limit", 0, "dubbo-go execute limit of the Greeter, 0 for none")
 		tpsLimit     = flag.Int("tps-limit", 0, "dubbo-go TPS limit of the Greeter, 0 for none")
 		checkTCP     = flag.String("check-tcp", "", "address the Greeter depends on (TCP checker)")
