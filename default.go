@@ -25,14 +25,19 @@ var (
 
 // Default returns the process-wide health server that autoregistration serves
 // on every Triple port of every dubbo-go server in this process. It is created
-// on first use with the options given to Configure.
+// on first use with the options given to Configure, and
+// healthserver.WithReadiness: "" is NOT_SERVING until a server has exported
+// all of its services.
 func Default() *healthserver.Server {
 	defaultOnce.Do(func() {
 		// Under optionsMu, so that a Configure that races with this either
 		// comes first and counts, or sees the server and fails.
 		optionsMu.Lock()
 		defer optionsMu.Unlock()
-		defaultServer = healthserver.New(defaultOptions...)
+		// "" turns SERVING on a listener once all of its services are
+		// exported, not before.
+		opts := append([]healthserver.Option{healthserver.WithReadiness()}, defaultOptions...)
+		defaultServer = healthserver.New(opts...)
 	})
 	return defaultServer
 }

@@ -50,16 +50,17 @@ func viewOf(h http.Header) view {
 	return trueView
 }
 
-// show returns the status a stream of this view is sent for st.
-func (v view) show(st *state) Status {
+// show returns the status a stream of this view is sent for status, in the
+// lifecycle life.
+func (v view) show(status Status, life lifecycle) Status {
 	if v == trueView {
-		return st.status
+		return status
 	}
 	switch {
-	case st.life.down():
+	case life.down():
 		return NotServing // whatever the name: the whole process is closing
-	case st.status == NotServing:
+	case status == NotServing:
 		return Serving
 	}
-	return st.status
+	return status
 }

@@ -4,7 +4,8 @@ package healthserver
 //
 //  1. SERVICE_UNKNOWN if the name is not known (never set nor exported, or
 //     removed);
-//  2. NOT_SERVING while the server is down (Shutdown, Stop, Close);
+//  2. NOT_SERVING while the server is down (Shutdown, Stop, Close), and for ""
+//     before the first Ready when the server was made WithReadiness;
 //  3. the status as set, if it is not SERVING;
 //  4. NOT_SERVING while one of the service's checkers fails;
 //  5. what the service it follows was set to, if that is not SERVING, or
@@ -22,6 +23,8 @@ func (s *Server) deriveLocked(e *entry) Status {
 	case !e.known:
 		return serviceUnknown
 	case s.life.down():
+		return NotServing
+	case e.name == "" && s.opts.readiness && len(*s.ready.Load()) == 0:
 		return NotServing
 	case e.base != Serving:
 		return e.base

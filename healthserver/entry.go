@@ -16,17 +16,20 @@ type entry struct {
 	state atomic.Pointer[state]
 
 	// Guarded by Server.mu.
-	known       bool   // set by SetServingStatus or an export, cleared by removal
-	base        Status // the status as set
-	watchers    int    // open Watch streams on this name
-	transitions uint64 // changes of the shown status, for metrics
+	known       bool           // set by SetServingStatus or an export, cleared by removal
+	base        Status         // the status as set
+	exports     map[string]int // live exports by scope
+	watchers    int            // open Watch streams on this name
+	transitions uint64         // changes of the shown status, for metrics
 }
 
-// state is what an entry shows: its status and the server's lifecycle.
+// state is what an entry shows: its status, the server's lifecycle, and the
+// scopes it is exported on (nil: never exported, so served everywhere).
 // changed is closed when a newer state replaces this one.
 type state struct {
 	status  Status
 	life    lifecycle
+	scopes  scopeSet
 	changed chan struct{}
 }
 
@@ -44,11 +47,30 @@ func (e *entry) show(st Status, life lifecycle) bool {
 	if old.status == st && old.life == life {
 		return false
 	}
-	e.state.Store(&state{status: st, life: life, changed: make(chan struct{})})
+	e.state.Store(&state{status: st, life: life, scopes: old.scopes, changed: make(chan struct{})})
 	close(old.changed)
 	if old.status == st {
 		return false
 	}
-	e.transitions++
+	if old.status != serviceUnknown && st != serviceUnknown {
+		e.transitions++ // becoming known or unknown is not a transition
+	}
 	return true
 }
+
+// setScopes publishes the scopes e is exported on, as its export counts
+// say now. Callers hold Server.mu.
+func (e *entry) setScopes() {
+	old := e.state.Load()
+	e.state.Store(&state{status: old.status, life: old.life, scopes: countsToSet(e.exports), changed: make(chan struct{})})
+	close(old.changed)
+}
+
+// touch republishes e's state as it is, to wake its watchers. Callers hold
+// Server.mu.
+func (e *entry) touch() {
+	old := e.state.Load()
+	e.state.Store(&state{status: old.status, life: old.life, scopes: old.scopes, changed: make(chan struct{})})
+	close(old.changed)
+}
+

@@ -42,29 +42,45 @@ func (s *Server) Export(scope, iface, key string) (unexport func(), err error) {
 		s.follows.set(names[1], names[0])
 	}
 	for _, n := range names {
-		s.exports[n]++
-		if e, ok := s.entries[n]; s.exports[n] == 1 && !(ok && e.known) {
+		e := s.entryLocked(n)
+		first := len(e.exports) == 0
+		if e.exports == nil {
+			e.exports = make(map[string]int)
+		}
+		if e.exports[scope]++; e.exports[scope] == 1 {
+			e.setScopes()
+		}
+		if first && !e.known {
 			s.setLocked(n, Serving)
 		}
 	}
 	var once sync.Once
-	return func() { once.Do(func() { s.unexport(names) }) }, nil
+	return func() { once.Do(func() { s.unexport(scope, names) }) }, nil
 }
 
-// unexport undoes one Export of names.
-func (s *Server) unexport(names []string) {
+// unexport undoes one Export of names on scope.
+func (s *Server) unexport(scope string, names []string) {
 	s.mu.Lock()
 	defer s.unlock()
 	// The key goes first: removed after its interface name, it would show
 	// its own SERVING for a moment.
 	for i := len(names) - 1; i >= 0; i-- {
-		n := names[i]
-		if s.exports[n]--; s.exports[n] > 0 {
+		e := s.entries[names[i]]
+		if e.exports[scope]--; e.exports[scope] > 0 {
 			continue
 		}
-		delete(s.exports, n)
+		delete(e.exports, scope)
+		if len(e.exports) > 0 {
+			e.setScopes()
+			continue
+		}
+		// The last export. While the server is down the name keeps
+		// showing NOT_SERVING (on the scopes it was served on) until the
+		// listener is gone.
 		if !s.life.down() {
-			s.removeLocked(n)
+			e.exports = nil
+			e.setScopes()
+			s.removeLocked(e.name)
 		}
 	}
 }

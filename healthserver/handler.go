@@ -31,35 +31,47 @@ func (s *Server) Handler() *Handler {
 
 // Check returns the status of the requested service. An unknown service fails
 // with NotFound; a name over the length limit or not UTF-8 fails with
-// InvalidArgument. The response is shared and must not be modified.
-func (h *Handler) Check(_ context.Context, req *triple_health.HealthCheckRequest) (*triple_health.HealthCheckResponse, error) {
+// InvalidArgument. A request with a scope (WithScope) is answered for that
+// listener: a service exported only elsewhere is unknown. The response is
+// shared and must not be modified.
+func (h *Handler) Check(ctx context.Context, req *triple_health.HealthCheckRequest) (*triple_health.HealthCheckResponse, error) {
 	name := req.GetService()
 	if err := h.s.checkName(name); err != nil {
 		return nil, wireError(err)
 	}
-	st, ok := h.s.Status(name)
+	st, ok := h.s.statusFor(name, scopeOf(ctx))
 	if !ok {
 		return nil, errUnknownService()
 	}
 	return response(st), nil
 }
 
-// List returns the status of every known service. It fails with
-// ResourceExhausted when there are more than the limit (WithMaxListServices),
-// and with Unimplemented when List is turned off (WithoutList).
-func (h *Handler) List(_ context.Context, _ *triple_health.HealthListRequest) (*triple_health.HealthListResponse, error) {
+// List returns the status of every known service (of the request's scope,
+// if it has one). It fails with ResourceExhausted when there are more than
+// the limit (WithMaxListServices), and with Unimplemented when List is
+// turned off (WithoutList).
+func (h *Handler) List(ctx context.Context, _ *triple_health.HealthListRequest) (*triple_health.HealthListResponse, error) {
 	if !h.s.opts.listEnabled {
 		return nil, errListDisabled()
 	}
-	known := *h.s.known.Load()
-	if len(known) > h.s.opts.maxList {
-		return nil, errListTooLong(h.s.opts.maxList)
+	limit, scope := h.s.opts.maxList, scopeOf(ctx)
+	if scope == "" && h.s.known.len() > limit {
+		return nil, errListTooLong(limit)
 	}
-	out := &triple_health.HealthListResponse{Statuses: make(map[string]*triple_health.HealthCheckResponse, len(known))}
-	for name, e := range known {
-		if st := e.state.Load().status; st != serviceUnknown { // being removed
-			out.Statuses[name] = response(st)
+	out := &triple_health.HealthListResponse{Statuses: make(map[string]*triple_health.HealthCheckResponse, min(h.s.known.len(), limit))}
+	tooLong := false
+	h.s.known.each(func(e *entry) bool {
+		if st := h.s.statusOn(e, e.state.Load(), scope); st != serviceUnknown { // elsewhere, or being removed
+			if len(out.Statuses) == limit {
+				tooLong = true
+				return false
+			}
+			out.Statuses[e.name] = response(st)
 		}
+		return true
+	})
+	if tooLong {
+		return nil, errListTooLong(limit)
 	}
 	return out, nil
 }
@@ -95,15 +107,22 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 	if h.s.lifecycleNow().refusesWatches() {
 		return refuse(v, stream)
 	}
-	host := hostOf(conn.Peer().Addr)
-	_, known := h.s.Status(name)
+	host, scope := hostOf(conn.Peer().Addr), scopeOf(ctx)
+	_, known := h.s.statusFor(name, scope)
 	if err := h.s.watches.admit(host, name, known); err != nil {
 		return err
 	}
 	defer h.s.watches.release(host, name)
 	e := h.s.subscribe(name)
 	defer h.s.unsubscribe(e)
-	return h.watch(ctx, e, v, stream)
+	return h.watch(ctx, e, watchView{view: v, scope: scope}, stream)
+}
+
+// watchView is what one Watch stream is sent: the view of its client kind
+// on the scope of its request.
+type watchView struct {
+	view  view
+	scope string
 }
 
 // refuse ends a Watch opened after Stop. It is refused before any message
@@ -122,12 +141,13 @@ func refuse(v view, stream triple_health.Health_WatchServer) error {
 // state is watched: a status change or a lifecycle step replaces it and
 // closes its channel. One channel per wake-up keeps the fan-out to thousands
 // of streams cheap.
-func (h *Handler) watch(ctx context.Context, e *entry, v view, stream triple_health.Health_WatchServer) error {
+func (h *Handler) watch(ctx context.Context, e *entry, v watchView, stream triple_health.Health_WatchServer) error {
 	st := e.state.Load()
 	if st.life.refusesWatches() {
-		return refuse(v, stream) // stopped since the check in Watch
+		return refuse(v.view, stream) // stopped since the check in Watch
 	}
-	last := v.show(st)
+	show := func(st *state) Status { return v.view.show(h.s.statusOn(e, st, v.scope), st.life) }
+	last := show(st)
 	if err := stream.Send(response(last)); err != nil {
 		return err
 	}
@@ -163,7 +183,7 @@ func (h *Handler) watch(ctx context.Context, e *entry, v view, stream triple_hea
 		case <-ctx.Done():
 			return errEnded(ctx.Err())
 		}
-		if now := v.show(st); now != last {
+		if now := show(st); now != last {
 			last = now
 			if err := stream.Send(response(last)); err != nil {
 				return err

@@ -59,7 +59,7 @@ func (v *httpView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeView(w, r, http.StatusBadRequest, viewBody{Service: &name, Status: "ERROR", Error: "invalid service name"})
 		return
 	}
-	st, ok := v.s.Status(name)
+	st, ok := v.s.statusFor(name, scopeOf(r.Context()))
 	switch {
 	case !ok:
 		writeView(w, r, http.StatusNotFound, viewBody{Service: &name, Status: serviceUnknown.String(), Error: "unknown service"})

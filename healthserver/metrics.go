@@ -9,7 +9,7 @@ var (
 	servingDesc = prometheus.NewDesc("dubbo_health_serving",
 		"1 when the service is SERVING, 0 otherwise; \"\" is the whole server.", []string{"service"}, nil)
 	transitionsDesc = prometheus.NewDesc("dubbo_health_transitions_total",
-		"Changes of the status the service shows.", []string{"service"}, nil)
+		"Changes of the status the service shows, since it became known.", []string{"service"}, nil)
 	checkPassingDesc = prometheus.NewDesc("dubbo_health_check_passing",
 		"1 when the checker counts as passing, 0 otherwise.", []string{"service", "checker"}, nil)
 	checkRunsDesc = prometheus.NewDesc("dubbo_health_check_runs_total",

@@ -47,10 +47,10 @@ dubbo_health_check_runs_total{checker="db",service="a.Service"} 1
 # TYPE dubbo_health_serving gauge
 dubbo_health_serving{service=""} 0
 dubbo_health_serving{service="a.Service"} 0
-# HELP dubbo_health_transitions_total Changes of the status the service shows.
+# HELP dubbo_health_transitions_total Changes of the status the service shows, since it became known.
 # TYPE dubbo_health_transitions_total counter
-dubbo_health_transitions_total{service=""} 2
-dubbo_health_transitions_total{service="a.Service"} 2
+dubbo_health_transitions_total{service=""} 1
+dubbo_health_transitions_total{service="a.Service"} 1
 # HELP dubbo_health_watch_streams Open Watch streams.
 # TYPE dubbo_health_watch_streams gauge
 dubbo_health_watch_streams 1

@@ -35,6 +35,7 @@ type options struct {
 	maxWatchers     int
 	maxHostWatchers int
 	hook            func(Change)
+	readiness       bool
 	logger          printer
 }
 
@@ -167,4 +168,13 @@ func WithLogger(l logger.Logger) Option {
 		}
 		o.logger = l
 	})
+}
+
+// WithReadiness makes "" show NOT_SERVING until Ready is called for the
+// first time, for a framework that exports services one by one and calls
+// Ready once a listener has all of them: no probe sees the whole server
+// SERVING, nor counts a transition, before it is. Autoregistration's default
+// server uses it.
+func WithReadiness() Option {
+	return optionFunc(func(o *options) { o.readiness = true })
 }

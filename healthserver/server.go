@@ -24,9 +24,8 @@ type Server struct {
 	runner  *healthcheck.Runner
 	watches *watchCounter
 
-	// known is the copy-on-write set of known services, read without a
-	// lock. It is replaced under mu when a name becomes known or unknown.
-	known atomic.Pointer[map[string]*entry]
+	known knownSet                 // read without a lock
+	ready atomic.Pointer[scopeSet] // scopes whose services are all exported
 
 	mu         sync.Mutex
 	entries    map[string]*entry // known services and watched names
@@ -35,8 +34,7 @@ type Server struct {
 	drainGen   uint64      // counts Shutdowns, so a stale timer does nothing
 	checks     map[string]map[string]*mark
 	follows    follows
-	exports    map[string]int // live exports by name
-	pending    []event        // to report once mu is released
+	pending    []event // to report once mu is released
 }
 
 // New returns a Server with the given options. The overall service "" is
@@ -47,15 +45,13 @@ func New(opts ...Option) *Server {
 		entries: make(map[string]*entry),
 		checks:  make(map[string]map[string]*mark),
 		follows: newFollows(),
-		exports: make(map[string]int),
 	}
 	for _, o := range opts {
 		o.apply(&s.opts)
 	}
 	s.watches = newWatchCounter(s.opts.maxWatchers, s.opts.maxHostWatchers, s.warnRefused)
 	s.runner = healthcheck.NewRunner(s.checkChanged)
-	empty := map[string]*entry{}
-	s.known.Store(&empty)
+	s.ready.Store(&scopeSet{})
 	s.mu.Lock()
 	s.setLocked("", Serving)
 	s.mu.Unlock()
@@ -84,25 +80,20 @@ func (s *Server) SetServingStatus(service string, st Status) error {
 // Status returns the status that Check reports for service, and false if the
 // service is unknown.
 func (s *Server) Status(service string) (Status, bool) {
-	e, ok := (*s.known.Load())[service]
-	if !ok {
-		return serviceUnknown, false
-	}
-	// A reader that loaded the set of known services just before a removal
-	// may find the entry already showing SERVICE_UNKNOWN: it is gone.
-	st := e.state.Load().status
-	return st, st != serviceUnknown
+	// A reader that found the name just before a removal may find its
+	// entry already showing SERVICE_UNKNOWN: it is gone.
+	return s.statusFor(service, "")
 }
 
 // statuses returns the status of every known service.
 func (s *Server) statuses() map[string]Status {
-	known := *s.known.Load()
-	out := make(map[string]Status, len(known))
-	for name, e := range known {
+	out := make(map[string]Status, s.known.len())
+	s.known.each(func(e *entry) bool {
 		if st := e.state.Load().status; st != serviceUnknown {
-			out[name] = st
+			out[e.name] = st
 		}
-	}
+		return true
+	})
 	return out
 }
 
@@ -130,7 +121,7 @@ func (s *Server) setLocked(service string, st Status) {
 	// name finds its status too.
 	e.known = true
 	s.refreshLocked(service)
-	s.publishKnownLocked()
+	s.known.add(e)
 }
 
 // removeLocked forgets service: Check then answers NotFound and Watch
@@ -144,7 +135,7 @@ func (s *Server) removeLocked(service string) {
 	}
 	e.known = false
 	e.base = Unknown
-	s.publishKnownLocked()
+	s.known.remove(service)
 	s.refreshLocked(service)
 	if e.watchers == 0 {
 		delete(s.entries, service)
@@ -159,17 +150,6 @@ func (s *Server) entryLocked(name string) *entry {
 		s.entries[name] = e
 	}
 	return e
-}
-
-// publishKnownLocked replaces the lock-free set of known services.
-func (s *Server) publishKnownLocked() {
-	known := make(map[string]*entry, len(*s.known.Load())+1)
-	for name, e := range s.entries {
-		if e.known {
-			known[name] = e
-		}
-	}
-	s.known.Store(&known)
 }
 
 // subscribe registers a Watch of name and returns its entry.

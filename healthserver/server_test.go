@@ -3,8 +3,10 @@ package healthserver_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 import (
@@ -264,5 +266,29 @@ func checkAll(t *testing.T, s *healthserver.Server, h *healthserver.Handler, wan
 		if err != nil || resp.GetStatus() != st {
 			t.Errorf("Check(%q) = %v, %v; want %v", name, resp.GetStatus(), err, st)
 		}
+	}
+}
+
+// TestManyServices: adding a service costs the same however many are known
+// (the set of known services is not copied at each add): adding ten times
+// as many takes far less than a hundred times as long. The ratio is
+// measured in the same test, so a busy machine slows both sides.
+func TestManyServices(t *testing.T) {
+	add := func(n int) time.Duration {
+		s := healthserver.New(healthserver.WithLogger(nil))
+		defer s.Close()
+		start := time.Now()
+		for i := range n {
+			if _, err := s.Export("", fmt.Sprintf("svc%d.Service", i), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	add(1000) // warm up
+	small, large := add(2000), add(20000)
+	t.Logf("2,000 services: %v; 20,000: %v (%.1fx)", small, large, float64(large)/float64(small))
+	if large > 40*small {
+		t.Errorf("20,000 services took %v, %.0fx the time of 2,000 (%v): adding is not amortised", large, float64(large)/float64(small), small)
 	}
 }

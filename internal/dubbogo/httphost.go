@@ -30,6 +30,7 @@ var errAlreadyAttached = errors.New("an HTTP handler has already been attached")
 // other path to the handler the program attached with
 // server.AttachHTTPHandler, if any.
 type httpMount struct {
+	scope  string // the listener's location
 	health http.Handler
 	mu     sync.RWMutex
 	user   http.Handler
@@ -37,7 +38,7 @@ type httpMount struct {
 
 func (m *httpMount) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.health != nil && (r.URL.Path == healthserver.LivenessPath || r.URL.Path == healthserver.ReadinessPath) {
-		m.health.ServeHTTP(w, r)
+		m.health.ServeHTTP(w, r.WithContext(healthserver.WithScope(r.Context(), m.scope)))
 		return
 	}
 	m.mu.RLock()
@@ -66,7 +67,7 @@ func (ms *mounts) mountHealth(h base.HTTPHandlerHost, url *common.URL) {
 	if _, ok := ms.by[url.Location]; ok {
 		return
 	}
-	m := &httpMount{health: host.Store().HTTPHandler()}
+	m := &httpMount{scope: url.Location, health: host.Store().HTTPHandler()}
 	if err := h.HostHTTPHandler(url, m); err != nil {
 		logger.Warnf("[Health] cannot serve %s and %s on %s: %v", healthserver.LivenessPath, healthserver.ReadinessPath, url.Location, err)
 		return
@@ -88,7 +89,7 @@ func (ms *mounts) mountUser(h base.HTTPHandlerHost, url *common.URL, handler htt
 		m.user = handler
 		return nil
 	}
-	m := &httpMount{user: handler}
+	m := &httpMount{scope: url.Location, user: handler}
 	if host.Enabled() && host.HTTPEnabled() {
 		m.health = host.Store().HTTPHandler()
 	}

@@ -1,6 +1,7 @@
 package dubbogo
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"dubbo.apache.org/dubbo-go/v3/common/constant"
 	"dubbo.apache.org/dubbo-go/v3/common/extension"
 	"dubbo.apache.org/dubbo-go/v3/protocol/base"
+	"dubbo.apache.org/dubbo-go/v3/protocol/result"
 	"dubbo.apache.org/dubbo-go/v3/protocol/triple"
 
 	"github.com/dubbo-health/health/healthserver"
@@ -93,6 +95,8 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 		// A health request is a service name: refuse big bodies (gRPC
 		// ResourceExhausted, HTTP 429).
 		url.SetParam(constant.MaxServerRecvMsgSize, strconv.Itoa(MaxRequestBytes))
+		// Each request is answered for the listener it came on.
+		invoker = scopedInvoker{Invoker: invoker, scope: url.Location}
 	}
 	exporter := p.inner.Export(invoker)
 	if exporter == nil {
@@ -105,6 +109,9 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 		p.mu.Lock()
 		p.healths[tracked] = struct{}{}
 		p.mu.Unlock()
+		// The health service is exported after every business service of
+		// its server: "" is true on this listener from now on.
+		host.Store().Ready(url.Location)
 	} else {
 		unexport, err := host.Store().Export(url.Location, url.Interface(), url.ServiceKey())
 		if err != nil {
@@ -156,6 +163,18 @@ func isOurHandler(url *common.URL) bool {
 	svc, _ := url.GetAttribute(constant.RpcServiceKey)
 	_, ok := svc.(*healthserver.Handler)
 	return ok
+}
+
+// scopedInvoker tells the health handler which listener a request came on.
+// (dubbo-go v3.3.2's Triple server calls the exported invoker with the
+// request's context, which reaches the handler through the filter chain.)
+type scopedInvoker struct {
+	base.Invoker
+	scope string
+}
+
+func (i scopedInvoker) Invoke(ctx context.Context, inv base.Invocation) result.Result {
+	return i.Invoker.Invoke(healthserver.WithScope(ctx, i.scope), inv)
 }
 
 // trackedExporter undoes the store's record of its export on UnExport.
