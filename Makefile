@@ -80,7 +80,7 @@ checkgenerate: ## Regenerate and fail if any generated file differs from what is
 		echo "generated code drifted: run make generate and commit the result"; exit 1; fi
 
 .PHONY: bench
-bench: ## Run the benchmarks (not part of make test).
+bench: ## Run the benchmarks (not part of make test); HTTP load with wrk when installed, else a Go load generator (the report says which).
 	$(GO) run ./internal/bench/cmd/benchrun -out bench
 
 .PHONY: demo
