@@ -54,19 +54,19 @@ $(PROTOC_GEN_TRIPLE): $(wildcard internal/cmd/protoc-gen-dubbo-triple/*.go) go.m
 # never needs a newer protobuf runtime than go.mod requires.
 .PHONY: generate
 generate: $(PROTOC_GEN_GO) $(PROTOC_GEN_TRIPLE) ## Regenerate triple_health/, the samples' and the test harness's greet stubs from their .proto files.
-	@protoc=$(call tool,protocomp) && set -x && \
-	$$protoc -I triple_health \
+	@pc=$(call tool,protocomp) && protocomp() { echo "protocomp $$*"; "$$pc" "$$@"; } && \
+	protocomp -I triple_health \
 		--plugin=protoc-gen-dubbo-triple=$(PROTOC_GEN_TRIPLE) \
 		--dubbo-triple_out=. \
 		--dubbo-triple_opt=Mhealth.proto=google.golang.org/grpc/health/grpc_health_v1,package=$(MODULE)/triple_health,module=$(MODULE),failfast=grpc.health.v1.Health \
 		health.proto && \
-	$$protoc -I samples/greet \
+	protocomp -I samples/greet \
 		--plugin=protoc-gen-go=$(PROTOC_GEN_GO) \
 		--plugin=protoc-gen-dubbo-triple=$(PROTOC_GEN_TRIPLE) \
 		--go_out=. --go_opt=module=$(MODULE) \
 		--dubbo-triple_out=. --dubbo-triple_opt=module=$(MODULE) \
 		greet.proto && \
-	$$protoc -I internal/testservice \
+	protocomp -I internal/testservice \
 		--plugin=protoc-gen-go=$(PROTOC_GEN_GO) \
 		--plugin=protoc-gen-dubbo-triple=$(PROTOC_GEN_TRIPLE) \
 		--go_out=. --go_opt=module=$(MODULE) \
