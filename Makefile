@@ -6,7 +6,22 @@ BIN   := $(CURDIR)/bin
 MODULE := github.com/dubbo-health/health
 PROTOC_GEN_GO := $(BIN)/protoc-gen-go
 PROTOC_GEN_TRIPLE := $(BIN)/protoc-gen-dubbo-triple
-GENERATED := triple_health/health.alias.go triple_health/health.triple.go samples/greet/greet.pb.go samples/greet/greet.triple.go
+GENERATED := triple_health/health.alias.go triple_health/health.triple.go \
+	samples/greet/greet.pb.go samples/greet/greet.triple.go \
+	internal/testservice/greet/greet.pb.go internal/testservice/greet/greet.triple.go
+GENERATED_DIRS := triple_health samples/greet internal/testservice
+
+# Every Go module of the repository: the library (.), the pinned tools
+# (tools/go.mod) and the end-to-end tests' embedded etcd, kept out of the
+# library's go.mod.
+MODULES := . tools internal/e2e/etcd
+
+# The command-line tools are pinned in one place, tools/go.mod, as Go tool
+# directives (grpc-health-probe, grpcurl, staticcheck and protocomp, the
+# protoc replacement of make generate). Nothing is installed: $(call tool,NAME)
+# builds NAME into Go's build cache on first use and prints its path. curl
+# is the only program the tests take from the system.
+tool = "$$($(GO) -C $(CURDIR)/tools tool -n $(1))"
 
 .DEFAULT_GOAL := help
 
@@ -14,26 +29,20 @@ GENERATED := triple_health/health.alias.go triple_health/health.triple.go sample
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# The command-line tools the end-to-end tests drive, pinned; make tools
-# installs them into $(go env GOPATH)/bin. System packages (protoc, etcd,
-# curl, wrk) come from the OS: see .ci/run.
-GO_TOOLS := github.com/grpc-ecosystem/grpc-health-probe@v0.4.62 \
-	github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4 \
-	honnef.co/go/tools/cmd/staticcheck@v0.8.2
-
 .PHONY: tools
-tools: ## Install the pinned Go tools the tests use (grpc-health-probe, grpcurl, staticcheck).
-	@for t in $(GO_TOOLS); do echo "go install $$t"; $(GO) install $$t || exit 1; done
+tools: ## Optional: download and build the pinned Go tools ahead of time (the other targets do it on first use).
+	$(GO) -C tools build tool
 
 .PHONY: test
-test: ## Run every test with the race detector, end-to-end tests included (needs the tools .ci/run installs).
-	$(GO) test -race -count=1 -timeout 15m ./...
+test: ## Run every test of every module with the race detector, end-to-end tests included; sets up what it needs.
+	@for m in $(MODULES); do echo "go test ($$m)"; \
+		(cd $$m && $(GO) test -race -count=1 -timeout 15m ./...) || exit 1; done
 
 .PHONY: lint
-lint: ## Check formatting and run go vet (and staticcheck when installed).
+lint: ## Check formatting, run go vet and staticcheck on every module.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed, skipped"; fi
+	@sc=$(call tool,staticcheck) && for m in $(MODULES); do echo "go vet, staticcheck ($$m)"; \
+		(cd $$m && $(GO) vet ./... && $$sc ./...) || exit 1; done
 
 $(PROTOC_GEN_GO): go.mod go.sum
 	$(GO) build -o $@ google.golang.org/protobuf/cmd/protoc-gen-go
@@ -41,28 +50,37 @@ $(PROTOC_GEN_GO): go.mod go.sum
 $(PROTOC_GEN_TRIPLE): $(wildcard internal/cmd/protoc-gen-dubbo-triple/*.go) go.mod go.sum
 	$(GO) build -o $@ ./internal/cmd/protoc-gen-dubbo-triple
 
+# protoc-gen-go is built from the library's own go.mod, so the generated code
+# never needs a newer protobuf runtime than go.mod requires.
 .PHONY: generate
-generate: $(PROTOC_GEN_GO) $(PROTOC_GEN_TRIPLE) ## Regenerate triple_health/ and the samples' greet stubs from their .proto files (needs protoc).
-	protoc -I triple_health \
+generate: $(PROTOC_GEN_GO) $(PROTOC_GEN_TRIPLE) ## Regenerate triple_health/, the samples' and the test harness's greet stubs from their .proto files.
+	@pc=$(call tool,protocomp) && protocomp() { echo "protocomp $$*"; "$$pc" "$$@"; } && \
+	protocomp -I triple_health \
 		--plugin=protoc-gen-dubbo-triple=$(PROTOC_GEN_TRIPLE) \
 		--dubbo-triple_out=. \
 		--dubbo-triple_opt=Mhealth.proto=google.golang.org/grpc/health/grpc_health_v1,package=$(MODULE)/triple_health,module=$(MODULE),failfast=grpc.health.v1.Health \
-		health.proto
-	protoc -I samples/greet \
+		health.proto && \
+	protocomp -I samples/greet \
 		--plugin=protoc-gen-go=$(PROTOC_GEN_GO) \
 		--plugin=protoc-gen-dubbo-triple=$(PROTOC_GEN_TRIPLE) \
 		--go_out=. --go_opt=module=$(MODULE) \
 		--dubbo-triple_out=. --dubbo-triple_opt=module=$(MODULE) \
-		greet.proto
+		greet.proto && \
+	protocomp -I internal/testservice \
+		--plugin=protoc-gen-go=$(PROTOC_GEN_GO) \
+		--plugin=protoc-gen-dubbo-triple=$(PROTOC_GEN_TRIPLE) \
+		--go_out=. --go_opt=module=$(MODULE) \
+		--dubbo-triple_out=. --dubbo-triple_opt=module=$(MODULE) \
+		greet/greet.proto
 
 .PHONY: checkgenerate
 checkgenerate: ## Regenerate and fail if any generated file differs from what is committed.
 	$(MAKE) --no-print-directory generate
-	@if ! git diff --exit-code -- $(GENERATED) || [ -n "$$(git status --porcelain -- $(GENERATED) triple_health samples/greet)" ]; then \
+	@if ! git diff --exit-code -- $(GENERATED) || [ -n "$$(git status --porcelain -- $(GENERATED) $(GENERATED_DIRS))" ]; then \
 		echo "generated code drifted: run make generate and commit the result"; exit 1; fi
 
 .PHONY: bench
-bench: ## Run the benchmarks (not part of make test).
+bench: ## Run the benchmarks (not part of make test); HTTP load with wrk when installed, else a Go load generator (the report says which).
 	$(GO) run ./internal/bench/cmd/benchrun -out bench
 
 .PHONY: demo
@@ -70,5 +88,5 @@ demo: ## Build the sample server, call it every way, stop it with SIGTERM.
 	bash samples/demo.sh
 
 .PHONY: tidy
-tidy: ## go mod tidy.
-	$(GO) mod tidy
+tidy: ## go mod tidy in every module.
+	@for m in $(MODULES); do echo "go mod tidy ($$m)"; (cd $$m && $(GO) mod tidy) || exit 1; done

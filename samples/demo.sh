@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: builds the sample server, starts it, asks it for health every
 # way (Triple client, grpc-go client, curl, grpc-health-probe), then stops it
-# with SIGTERM and shows what an open Watch saw on the way down.
+# with SIGTERM and shows what an open Watch saw on the way down. It needs go
+# and curl: grpc-health-probe is the one pinned in tools/go.mod, built by
+# go tool (nothing is installed).
 # Exits non-zero when a step does not show what it should.
 # PORT picks the port (default: the first free one from 20000).
 set -euo pipefail
@@ -26,10 +28,14 @@ if [ -z "$port" ]; then
 fi
 addr=127.0.0.1:$port
 
-step "build the samples"
-go build -o "$work/go-server" ./samples/go-server
-go build -o "$work/go-client" ./samples/go-client
-go build -o "$work/grpc-client" ./samples/grpc-client
+step "build the samples and grpc-health-probe"
+# go tool builds the pinned probe (tools/go.mod) while the samples build.
+go -C tools tool -n grpc-health-probe >"$work/probe.path" 2>"$work/probe.err" &
+probe_build=$!
+go build -o "$work/" ./samples/go-server ./samples/go-client ./samples/grpc-client
+wait "$probe_build" || { cat "$work/probe.err" >&2; fail "could not build grpc-health-probe (go -C tools tool -n grpc-health-probe)"; }
+probe=$(cat "$work/probe.path")
+echo "built go-server, go-client, grpc-client; grpc-health-probe: $probe"
 
 step "start samples/go-server on $addr"
 "$work/go-server" -port "$port" >"$work/server.log" 2>&1 &
@@ -62,13 +68,7 @@ echo "unknown service: HTTP $code"
 [ "$code" = 404 ] || fail "unknown service did not answer 404"
 
 step "grpc-health-probe"
-probe=$(command -v grpc-health-probe || true)
-[ -z "$probe" ] && [ -x "$(go env GOPATH)/bin/grpc-health-probe" ] && probe="$(go env GOPATH)/bin/grpc-health-probe"
-if [ -n "$probe" ]; then
-  "$probe" -addr "$addr" -service greet.GreetService || fail "grpc-health-probe failed"
-else
-  echo "grpc-health-probe is not installed; skipped (go install github.com/grpc-ecosystem/grpc-health-probe@v0.4.62)"
-fi
+"$probe" -addr "$addr" -service greet.GreetService || fail "grpc-health-probe failed"
 
 step "SIGTERM with an open Watch"
 "$work/grpc-client" -addr "$addr" -watch >"$work/watch.out" 2>&1 &

@@ -10,7 +10,8 @@
 //
 //   - RunUnary: gRPC unary calls (grpc-go client) from many callers over a
 //     few connections: throughput and latency percentiles.
-//   - RunWRK: HTTP/1.1 POST JSON calls with wrk.
+//   - RunWRK: HTTP/1.1 POST JSON calls with wrk; RunHTTPLoad: the same with
+//     a Go load generator, where wrk is not installed.
 //   - RunFanout: thousands of open Watch streams, status flips, and the time
 //     until every watcher has each; memory and goroutines per open stream
 //     from the server's mem command.

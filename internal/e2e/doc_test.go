@@ -2,6 +2,8 @@
 // as child processes (internal/testapp, built with and without dubbo-go's
 // imports package), asked by real clients and tools: grpc-health-probe,
 // grpcurl, curl, a grpc-go client, the generated Triple client and the
-// go-client sample. The tools are installed by .ci/run; a missing tool fails
-// the test.
+// go-client sample, with a real etcd as the registry. TestMain sets all of
+// it up: it builds the programs, the embedded etcd (internal/e2e/etcd) and
+// the tools pinned in tools/go.mod (go tool), so go and curl are all the
+// tests need from the system; a missing piece fails the test.
 package e2e_test

@@ -18,7 +18,7 @@ import (
 )
 
 import (
-	"github.com/dubbo-health/health/samples/greet"
+	"github.com/dubbo-health/health/internal/testservice/greet"
 )
 
 // TestGRPCHealthCheckingDuringShutdown: grpc-go's client-side health

@@ -27,11 +27,12 @@ import (
 )
 
 // bins are the programs TestMain builds: the two test servers, the Triple
-// test client, the go-client sample and the test consumers with and without
-// client-side health checking.
+// test client, the go-client sample, the test consumers with and without
+// client-side health checking, and the embedded etcd.
 var bins struct {
 	plain, imports, tclient, goClient string
 	tconsumer, tconsumerPlain         string
+	etcd                              string
 }
 
 // variant is one way to link a server: with or without dubbo-go's imports.
@@ -45,8 +46,21 @@ var variants = []variant{
 	{name: "imports", bin: &bins.imports},
 }
 
-// buildAll builds every program into dir.
-func buildAll(dir string) error {
+// pinnedTools are the command-line tools of tools/go.mod that the tests run
+// by name; setUp puts them on PATH.
+var pinnedTools = []string{"grpc-health-probe", "grpcurl"}
+
+// setUp builds every program into dir and links the pinned tools into
+// dir/bin, which it puts first on PATH, all at once: the test programs in
+// one go build (-race when the tests have it), the embedded etcd (its own
+// module, internal/e2e/etcd, without -race: it is not under test) and the
+// tools, which go tool builds from tools/go.mod. Nothing comes from the
+// system but go and curl.
+func setUp(dir string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
 	targets := []struct {
 		out *string
 		pkg string
@@ -58,23 +72,59 @@ func buildAll(dir string) error {
 		{&bins.tconsumer, "./internal/testapp/cmd/tconsumer"},
 		{&bins.tconsumerPlain, "./internal/testapp/cmd/tconsumer-plain"},
 	}
-	root, err := moduleRoot()
-	if err != nil {
-		return err
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	if raceEnabled {
+		args = append(args, "-race")
 	}
 	for _, t := range targets {
 		*t.out = filepath.Join(dir, filepath.Base(t.pkg))
-		args := []string{"build", "-o", *t.out}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		cmd := exec.Command("go", append(args, t.pkg)...)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", t.pkg, err, out)
-		}
+		args = append(args, t.pkg)
 	}
-	return nil
+	bins.etcd = filepath.Join(dir, "etcd")
+	toolDir := filepath.Join(dir, "bin")
+	if err := os.Mkdir(toolDir, 0o755); err != nil {
+		return err
+	}
+
+	jobs := []func() error{
+		func() error { _, err := goCommand(root, args...); return err },
+		func() error {
+			_, err := goCommand(filepath.Join(root, "internal", "e2e", "etcd"), "build", "-o", bins.etcd, ".")
+			return err
+		},
+	}
+	for _, name := range pinnedTools {
+		jobs = append(jobs, func() error {
+			out, err := goCommand(filepath.Join(root, "tools"), "tool", "-n", name)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(strings.TrimSpace(out), filepath.Join(toolDir, name))
+		})
+	}
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, job := range jobs {
+		wg.Go(func() { errs[i] = job() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return os.Setenv("PATH", toolDir+string(filepath.ListSeparator)+os.Getenv("PATH"))
+}
+
+// goCommand runs go with args in dir and returns its standard output.
+func goCommand(dir string, args ...string) (string, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go %s (in %s): %v\n%s", strings.Join(args, " "), dir, err, stderr.String())
+	}
+	return string(out), nil
 }
 
 func moduleRoot() (string, error) {
@@ -301,13 +351,13 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 }
 
 // tool runs a command line tool with a timeout and returns its combined
-// output and exit code. A tool that is not installed fails the test: .ci/run
-// installs every tool the tests use.
+// output and exit code. A tool that is not found fails the test: the pinned
+// Go tools are set up by TestMain, curl comes with the system.
 func tool(t *testing.T, timeout time.Duration, name string, args ...string) (string, int) {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("%s is not installed (run .ci/run or see README): %v", name, err)
+		t.Fatalf("%s is not on PATH: %v", name, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()

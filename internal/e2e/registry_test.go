@@ -20,25 +20,18 @@ type etcd struct {
 	done chan struct{}
 }
 
-// startEtcd starts etcd (Debian's etcd-server) on free loopback ports with
-// its data in a temporary directory, and waits until it answers.
+// startEtcd starts etcd (embedded in internal/e2e/etcd, which TestMain
+// built) on free loopback ports with its data in a temporary directory, and
+// waits until it answers.
 func startEtcd(t *testing.T) *etcd {
 	t.Helper()
-	path, err := exec.LookPath("etcd")
-	if err != nil {
-		t.Fatalf("etcd is not installed (apt-get install etcd-server; .ci/run does): %v", err)
-	}
 	client, peer := freePort(t), freePort(t)
 	e := &etcd{Addr: "127.0.0.1:" + strconv.Itoa(client), done: make(chan struct{})}
-	clientURL := "http://" + e.Addr
-	peerURL := "http://127.0.0.1:" + strconv.Itoa(peer)
 	logs := &syncBuffer{}
-	e.cmd = exec.Command(path,
-		"--name", "e2e",
-		"--data-dir", t.TempDir(),
-		"--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
-		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-		"--initial-cluster", "e2e="+peerURL,
+	e.cmd = exec.Command(bins.etcd,
+		"-client-port", strconv.Itoa(client),
+		"-peer-port", strconv.Itoa(peer),
+		"-data-dir", t.TempDir(),
 	)
 	e.cmd.Stdout, e.cmd.Stderr = logs, logs
 	if err := e.cmd.Start(); err != nil {
@@ -52,6 +45,11 @@ func startEtcd(t *testing.T) *etcd {
 		}
 	})
 	waitFor(t, 30*time.Second, "etcd to answer", func() bool {
+		select {
+		case <-e.done:
+			t.Fatalf("etcd exited:\n%s", logs.tail(3000))
+		default:
+		}
 		_, err := e.keys()
 		return err == nil
 	})

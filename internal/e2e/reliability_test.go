@@ -20,7 +20,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
-	"github.com/dubbo-health/health/samples/greet"
+	"github.com/dubbo-health/health/internal/testservice/greet"
 )
 
 // watchers returns the number of open Watch streams in the server.
@@ -260,13 +260,23 @@ func TestProbeUnderBusinessSaturation(t *testing.T) {
 }
 
 // TestSIGTERMWith1000Watches: every one of 1,000 open Watch streams receives
-// NOT_SERVING, every stream ends, and the process exits within the drain
-// delay plus one second.
+// NOT_SERVING, every stream ends, and the process exits about as fast as the
+// same server without Watch streams: within twice that baseline (measured in
+// the test, so a busy machine slows both) plus the drain delay and a second.
+// Watch streams that held the stop would take dubbo-go's shutdown timeouts
+// (seconds); how fast the exit is belongs to make bench.
 func TestSIGTERMWith1000Watches(t *testing.T) {
 	const n = 1000
 	const drain = 500 * time.Millisecond
+	args := []string{"-drain", drain.String(), "-consumer-wait", "200ms"}
 	forEachVariant(t, func(t *testing.T, bin string) {
-		s := startServer(t, bin, "-drain", drain.String(), "-consumer-wait", "200ms")
+		base := startServer(t, bin, args...)
+		start := time.Now()
+		base.signal(syscall.SIGTERM)
+		base.waitExit(drain + 30*time.Second)
+		baseline := time.Since(start)
+
+		s := startServer(t, bin, args...)
 		conns := make([]*grpc.ClientConn, 10)
 		for i := range conns {
 			conns[i] = dial(t, s.Addr)
@@ -303,21 +313,21 @@ func TestSIGTERMWith1000Watches(t *testing.T) {
 			}()
 		}
 		waitFor(t, 30*time.Second, "all watchers", func() bool { return s.watchers() == n })
-		start := time.Now()
+		start = time.Now()
 		s.signal(syscall.SIGTERM)
-		s.waitExit(drain + 10*time.Second)
+		s.waitExit(drain + 30*time.Second)
 		exit := time.Since(start)
 		wg.Wait()
-		t.Logf("SIGTERM with %d open Watch streams: %d received NOT_SERVING, %d ended with Unavailable, %d other ends; exit after %v",
-			n, notServing.Load(), ended.Load(), other.Load(), exit)
+		t.Logf("SIGTERM with %d open Watch streams: %d received NOT_SERVING, %d ended with Unavailable, %d other ends; exit after %v (without Watch streams: %v)",
+			n, notServing.Load(), ended.Load(), other.Load(), exit, baseline)
 		if notServing.Load() != n {
 			t.Errorf("%d of %d watchers received NOT_SERVING", notServing.Load(), n)
 		}
 		if ended.Load() != n {
 			t.Errorf("%d of %d streams ended with Unavailable", ended.Load(), n)
 		}
-		if exit > drain+time.Second {
-			t.Errorf("exit took %v, more than the drain delay plus one second", exit)
+		if limit := 2*baseline + drain + time.Second; exit > limit {
+			t.Errorf("exit took %v, more than %v: twice the %v without Watch streams, plus the drain delay and a second", exit, limit, baseline)
 		}
 	})
 }

@@ -33,7 +33,7 @@ import (
 	"github.com/dubbo-health/health/healthcheck"
 	"github.com/dubbo-health/health/healthserver"
 	ctl "github.com/dubbo-health/health/internal/control"
-	"github.com/dubbo-health/health/samples/greet"
+	"github.com/dubbo-health/health/internal/testservice/greet"
 )
 
 // Main runs the test server until it is shut down.

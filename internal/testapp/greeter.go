@@ -6,7 +6,7 @@ import (
 )
 
 import (
-	"github.com/dubbo-health/health/samples/greet"
+	"github.com/dubbo-health/health/internal/testservice/greet"
 )
 
 // Greeter is the business service of the test server.

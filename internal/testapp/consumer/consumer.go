@@ -30,7 +30,7 @@ import (
 	_ "dubbo.apache.org/dubbo-go/v3/imports"
 	"dubbo.apache.org/dubbo-go/v3/registry"
 
-	"github.com/dubbo-health/health/samples/greet"
+	"github.com/dubbo-health/health/internal/testservice/greet"
 )
 
 // paramNoEligible is clienthealth.ParamNoEligible, spelled out so that the

@@ -14,7 +14,8 @@
 //     a)'s server, d) grpc-go's health.Server Check on a grpc-go server, and
 //     for context e) a no-op Greet on d)'s server and f) on b)'s: they
 //     separate the health handlers from the servers around them;
-//  2. HTTP/1.1 POST JSON Check throughput with wrk, a) and b);
+//  2. HTTP/1.1 POST JSON Check throughput with wrk, or where wrk is not
+//     installed a Go load generator (the report names the one used), a) and b);
 //  3. Watch fan-out on fresh a) and d) servers: 10,000 open streams over 50
 //     connections, status flips, the time until every watcher has each, and
 //     the server's heap, RSS and goroutines per open stream (the memory of b)
@@ -93,10 +94,13 @@ type results struct {
 	Elapsed  time.Duration
 	Machine  machine
 	Settings settings
-	Unary    map[string][]bench.UnaryResult  `json:",omitempty"`
-	HTTP     map[string][]bench.HTTPResult   `json:",omitempty"`
-	Fanout   map[string][]bench.FanoutResult `json:",omitempty"`
-	GoBench  map[string]*bench.GoBench       `json:",omitempty"`
+	Unary    map[string][]bench.UnaryResult `json:",omitempty"`
+	HTTP     map[string][]bench.HTTPResult  `json:",omitempty"`
+	// HTTPGenerator says what made the HTTP load: wrk, or the Go load
+	// generator where wrk is not installed.
+	HTTPGenerator string                          `json:",omitempty"`
+	Fanout        map[string][]bench.FanoutResult `json:",omitempty"`
+	GoBench       map[string]*bench.GoBench       `json:",omitempty"`
 	// HandlerMem is the memory of open Watch calls of the handlers alone,
 	// without a transport, and their delivery of a status change.
 	HandlerMem *struct{ Ours, GRPCGo bench.HandlerWatch } `json:",omitempty"`
@@ -440,14 +444,22 @@ func runLoad(ctx context.Context, s settings, bins binaries, tmp string, unary, 
 			need[t.server] = true
 		}
 	}
+	// wrk is optional: without it the HTTP load comes from a Go load
+	// generator (bench.RunHTTPLoad), and the report says which one ran.
 	wrk, wrkErr := exec.LookPath("wrk")
+	httpLoad := func(ctx context.Context, url, body, want string, o bench.WRKOptions) (bench.HTTPResult, error) {
+		res, _, err := bench.RunWRK(ctx, wrk, url, body, want, o)
+		return res, err
+	}
 	if http {
+		need[srvPlain], need[srvImports] = true, true
 		if wrkErr != nil {
-			r.Notes = append(r.Notes, "HTTP phase skipped: wrk is not installed (Debian: apt-get install wrk; .ci/run installs it)")
-			http = false
+			r.HTTPGenerator = fmt.Sprintf("Go net/http load generator, %d connections (wrk is not installed)", s.WRKConns)
+			httpLoad = bench.RunHTTPLoad
 		} else {
-			need[srvPlain], need[srvImports] = true, true
+			r.HTTPGenerator = fmt.Sprintf("wrk -t%d -c%d (%s)", s.WRKThreads, s.WRKConns, wrk)
 		}
+		logf("HTTP load: %s", r.HTTPGenerator)
 	}
 	var names []string
 	for _, n := range []string{srvPlain, srvImports, srvGRPC} {
@@ -509,7 +521,7 @@ func runLoad(ctx context.Context, s settings, bins binaries, tmp string, unary, 
 		for _, t := range httpTargets {
 			o.Duration = s.Warmup
 			logf("http warm-up %s", t.label)
-			if _, _, err := bench.RunWRK(ctx, wrk, url(t.server), body, "SERVING", o); err != nil {
+			if _, err := httpLoad(ctx, url(t.server), body, "SERVING", o); err != nil {
 				return fmt.Errorf("%s: %w", t.label, err)
 			}
 		}
@@ -518,7 +530,7 @@ func runLoad(ctx context.Context, s settings, bins binaries, tmp string, unary, 
 			for _, t := range rotate(httpTargets, round) {
 				srv := servers[t.server]
 				cpu0 := srv.CPUTime()
-				res, _, err := bench.RunWRK(ctx, wrk, url(t.server), body, "SERVING", o)
+				res, err := httpLoad(ctx, url(t.server), body, "SERVING", o)
 				if err != nil {
 					return fmt.Errorf("%s: %w", t.label, err)
 				}

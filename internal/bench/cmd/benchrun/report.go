@@ -84,7 +84,7 @@ func report(r *results) string {
 	}
 
 	if len(r.HTTP) > 0 {
-		fmt.Fprintf(&b, "\n2. HTTP/1.1 POST JSON Check {\"service\":%q}, wrk -t%d -c%d\n", s.Service, s.WRKThreads, s.WRKConns)
+		fmt.Fprintf(&b, "\n2. HTTP/1.1 POST JSON Check {\"service\":%q}, load: %s\n", s.Service, r.HTTPGenerator)
 		tw := newTable(&b)
 		fmt.Fprintln(tw, "target\treq/s\tp50\tp99\tserver CPU/req\treq/s of each run\tnon-2xx+socket errors\t")
 		for _, t := range httpTargets {

@@ -31,7 +31,7 @@ import (
 
 import (
 	ctl "github.com/dubbo-health/health/internal/control"
-	"github.com/dubbo-health/health/samples/greet"
+	"github.com/dubbo-health/health/internal/testservice/greet"
 )
 
 func main() {
@@ -101,7 +101,7 @@ func (greeter) Greet(_ context.Context, req *greet.GreetRequest) (*greet.GreetRe
 	return &greet.GreetResponse{Greeting: "hello " + req.GetName()}, nil
 }
 
-// greetDesc is greet.GreetService for grpc-go's server; samples/greet has
+// greetDesc is greet.GreetService for grpc-go's server; the greet package has
 // Triple stubs only.
 var greetDesc = grpc.ServiceDesc{
 	ServiceName: greet.GreetServiceName,
