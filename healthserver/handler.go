@@ -10,8 +10,9 @@ import (
 )
 
 // Handler serves grpc.health.v1.Health from a Server. It implements
-// triple_health.HealthHandler and has no other exported methods, so dubbo-go
-// registers it without warnings:
+// triple_health.HealthHandler and has no other exported methods but
+// Reference, which dubbo-go recognises, so dubbo-go registers it without
+// warnings:
 //
 //	triple_health.RegisterHealthHandler(srv, hs.Handler())
 //
@@ -23,6 +24,14 @@ type Handler struct {
 }
 
 var _ triple_health.HealthHandler = (*Handler)(nil)
+
+// Reference returns "dubbo-health", the name dubbo-go knows the handler by
+// (its reference, which dubbo-go otherwise takes from the type name,
+// "Handler"): dubbo-go looks a service up in the provider.services of its
+// configuration by this name, so an entry meant for a business type named
+// Handler never configures the health service. dubbo-go does not take
+// Reference for a method of the service.
+func (h *Handler) Reference() string { return "dubbo-health" }
 
 // Handler returns the handler that serves s.
 func (s *Server) Handler() *Handler {

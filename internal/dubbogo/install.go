@@ -27,14 +27,22 @@ var (
 )
 
 // Install plugs the health service into dubbo-go. Only the first call
-// counts; the root package makes it from its init.
+// counts; the root package makes it from its init. If another copy of the
+// module (linked under another module path) installed itself first, Install
+// logs it and installs nothing.
 func Install(h Host) {
 	installOnce.Do(func() {
+		if other := installedElsewhere(); other != "" {
+			warnTwice(other)
+			return
+		}
 		host = h
+		registerPostProcessor()
 		installProtocol()
 		registerInternalService()
 		registerFilter()
 		registerShutdownCallbacks()
+		registerReadiness()
 	})
 }
 

@@ -1,13 +1,20 @@
 package dubbogo
 
 import (
+	"maps"
+	"sync"
+)
+
+import (
 	"github.com/dubbogo/gost/log/logger"
 )
 
 import (
 	"dubbo.apache.org/dubbo-go/v3/common/constant"
+	"dubbo.apache.org/dubbo-go/v3/global"
 	"dubbo.apache.org/dubbo-go/v3/server"
 
+	"github.com/dubbo-health/health/healthserver"
 	"github.com/dubbo-health/health/triple_health"
 )
 
@@ -18,9 +25,22 @@ import (
 // AfterExport. dubbo-go's built-in health service is an InternalService of
 // default priority. WithNotRegister keeps a service out of every registry
 // and service discovery.
+//
+// How dubbo-go configures a service (genSvcOpts and ServiceOptions.init): an
+// entry of provider.services whose key is the handler's reference
+// (common.GetReference: its Reference method, else its type name) becomes
+// the service's config object itself; the service's own options come next;
+// then every provider field (group, version, token, filter, params...) is
+// copied into the fields still empty, and the application's group and
+// version fill in what is left. BeforeExport is called with the service's
+// finished options right before Export, which reads Group and Version only
+// then (ServiceMap key, URL parameters, Triple handler identifier).
 
 // internalServiceName names the health service among dubbo-go's internal
-// services, and the graceful-shutdown callbacks.
+// services, the graceful-shutdown callbacks and the other extensions this
+// module registers. It is also the handler's reference
+// (healthserver.Handler.Reference), so no provider.services entry meant for
+// a business service is ever looked up for it.
 const internalServiceName = "dubbo-health"
 
 // exportPriority orders the health service after dubbo-go's internal
@@ -29,14 +49,26 @@ const internalServiceName = "dubbo-health"
 // can take its place.
 const exportPriority = constant.DefaultPriority + 1
 
+// The URL parameters that carry the server-wide group and version, which
+// BeforeExport takes off the health service, to the Triple wrapper, which
+// also serves it under them.
+const (
+	paramServerGroup   = "dubbo-health.server-group"
+	paramServerVersion = "dubbo-health.server-version"
+)
+
 var disabledOnce = make(chan struct{}, 1)
+
+// ourHandler is the handler of the default store that every server exports.
+var ourHandler = sync.OnceValue(func() *healthserver.Handler { return host.Store().Handler() })
 
 func registerInternalService() {
 	server.SetProviderServices(&server.InternalService{
-		Name:        internalServiceName,
-		Init:        defineService,
-		AfterExport: afterExport,
-		Priority:    exportPriority,
+		Name:         internalServiceName,
+		Init:         defineService,
+		BeforeExport: beforeExport,
+		AfterExport:  afterExport,
+		Priority:     exportPriority,
 	})
 }
 
@@ -58,18 +90,51 @@ func defineService(opts *server.ServiceOptions) (*server.ServiceDefinition, bool
 		}
 	}
 	if len(ids) == 0 {
+		logger.Warnf("[Health] this server has no Triple protocol: grpc.health.v1.Health is served on Triple ports only, so this server serves no health; add a Triple protocol to probe it")
 		return nil, false
 	}
 	return &server.ServiceDefinition{
-		Handler: host.Store().Handler(),
+		Handler: ourHandler(),
 		Info:    &triple_health.Health_ServiceInfo,
 		Opts: []server.ServiceOption{
+			ownConfig(),
 			server.WithInterface(triple_health.HealthName),
 			onProtocols(ids),
 			server.WithNotRegister(),
 			server.WithFilter(filterName),
 		},
 	}, true
+}
+
+// ownConfig gives the health service a config object of its own, whatever
+// provider.services holds: the entry dubbo-go may have found for it is
+// configuration meant for someone else (or an object it would share with a
+// business service), and the options that follow would write into it.
+func ownConfig() server.ServiceOption {
+	return func(o *server.ServiceOptions) { o.Service = global.DefaultServiceConfig() }
+}
+
+// beforeExport serves the health service without group and version, which
+// standard gRPC clients cannot ask for: dubbo-go copies a server-wide group
+// or version (server.WithServerGroup, WithServerVersion, YAML
+// provider.group/version or application.group/version) into every service.
+// The values it removes go to the Triple wrapper as URL parameters, which
+// serves the handler under them too, for dubbo-go clients that send them.
+func beforeExport(o *server.ServiceOptions) {
+	svc := o.Service
+	group, version := svc.Group, svc.Version
+	svc.Group, svc.Version = "", ""
+	if group == "" && version == "" {
+		return
+	}
+	// Params may be the provider's own map, copied in by dubbo-go: write to
+	// a copy.
+	params := maps.Clone(svc.Params)
+	if params == nil {
+		params = make(map[string]string, 2)
+	}
+	params[paramServerGroup], params[paramServerVersion] = group, version
+	svc.Params = params
 }
 
 // afterExport runs once the health service is exported, after every business

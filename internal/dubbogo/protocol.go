@@ -42,6 +42,12 @@ import (
 //     the program set a status first); its UnExport undoes that.
 //   - Export of dubbo-go's own built-in health service is skipped, so this
 //     module's handler is the only one on /grpc.health.v1.Health/.
+//   - Export of this module's health service is answered for its listener,
+//     also under the server-wide group and version if the server has them,
+//     and makes "" true on that listener.
+//   - Export of a health handler of the program's own store is skipped
+//     while autoregistration is on (the default store serves); when it is
+//     off, the program's store takes the built-in's place on that listener.
 //   - Destroy, which closes the listeners during graceful shutdown, first
 //     stops the store: NOT_SERVING everywhere and every Watch ended.
 //
@@ -51,7 +57,8 @@ type tripleProtocol struct {
 	mounts mounts
 
 	mu      sync.Mutex
-	healths map[*trackedExporter]struct{} // live exports of the health service
+	healths map[*trackedExporter]struct{} // live exports of a health handler of this module's type
+	owns    map[string]int                // listeners where the program's own store serves health
 }
 
 var (
@@ -67,6 +74,7 @@ func installProtocol() {
 				inner:   triple.GetProtocol(),
 				mounts:  mounts{by: make(map[string]*httpMount)},
 				healths: make(map[*trackedExporter]struct{}),
+				owns:    make(map[string]int),
 			}
 		})
 		return wrapper
@@ -81,15 +89,25 @@ var (
 // Export implements base.Protocol.
 func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 	url := invoker.GetURL()
-	if !host.Enabled() {
+	enabled := host.Enabled()
+	if url.Interface() == triple_health.HealthName {
+		switch handler := healthHandlerOf(url); {
+		case handler == nil && (enabled || p.programServes(url.Location)):
+			forgetSkipped(url)
+			logger.Infof("[Health] dubbo-go's built-in health service is replaced by %s on %s", replacement(enabled), url.Location)
+			return skippedExporter{invoker: invoker}
+		case handler != nil && handler != ourHandler() && enabled:
+			forgetSkipped(url)
+			logger.Warnf("[Health] the program's own health handler is not served on %s: dubbo-health's default store serves grpc.health.v1.Health while autoregistration is on (call health.Disable() first to serve a store of your own)", url.Location)
+			return skippedExporter{invoker: invoker}
+		case handler != nil && handler != ourHandler():
+			return p.exportProgramHealth(invoker)
+		}
+	}
+	if !enabled {
 		return p.inner.Export(invoker)
 	}
 	ours := isOurHandler(url)
-	if url.Interface() == triple_health.HealthName && !ours {
-		forgetBuiltin(url)
-		logger.Infof("[Health] dubbo-go's built-in health service is replaced by dubbo-health on %s", url.Location)
-		return skippedExporter{invoker: invoker}
-	}
 	watchSignalsFor(url)
 	if ours {
 		// A health request is a service name: refuse big bodies (gRPC
@@ -104,11 +122,8 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 	}
 	tracked := &trackedExporter{Exporter: exporter}
 	if ours {
-		tracked.health = releaseHealthEntry(url)
-		tracked.owner = p
-		p.mu.Lock()
-		p.healths[tracked] = struct{}{}
-		p.mu.Unlock()
+		p.trackHealth(tracked, url)
+		tracked.also = p.exportUnderServerKey(invoker, url)
 		// The health service is exported after every business service of
 		// its server: "" is true on this listener from now on.
 		host.Store().Ready(url.Location)
@@ -123,6 +138,76 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 		p.mounts.mountHealth(h, url)
 	}
 	return tracked
+}
+
+// replacement names what serves health instead of dubbo-go's built-in.
+func replacement(enabled bool) string {
+	if enabled {
+		return "dubbo-health"
+	}
+	return "the program's own health store"
+}
+
+// trackHealth takes the ServiceMap entry of an export of a health handler
+// (see servicemap.go) and remembers the export for Destroy.
+func (p *tripleProtocol) trackHealth(tracked *trackedExporter, url *common.URL) {
+	tracked.health = releaseHealthEntry(url)
+	tracked.owner = p
+	p.mu.Lock()
+	p.healths[tracked] = struct{}{}
+	p.mu.Unlock()
+}
+
+// exportUnderServerKey exports the health service a second time under the
+// server-wide group and version that beforeExport took off it, if any:
+// dubbo-go's Triple clients send a client-wide group and version with every
+// call, the health stub's included, and dubbo-go's Triple server answers a
+// call only from an export of exactly that group and version. It returns
+// nil when there is nothing to export.
+func (p *tripleProtocol) exportUnderServerKey(invoker base.Invoker, url *common.URL) *trackedExporter {
+	group, version := url.GetParam(paramServerGroup, ""), url.GetParam(paramServerVersion, "")
+	if group == "" && version == "" {
+		return nil
+	}
+	keyed := url.Clone()
+	keyed.SetParam(constant.GroupKey, group)
+	keyed.SetParam(constant.VersionKey, version)
+	exporter := p.inner.Export(urlInvoker{Invoker: invoker, url: keyed})
+	if exporter == nil {
+		logger.Warnf("[Health] cannot also serve health under the server's group %q and version %q on %s", group, version, url.Location)
+		return nil
+	}
+	tracked := &trackedExporter{Exporter: exporter}
+	p.trackHealth(tracked, keyed)
+	return tracked
+}
+
+// exportProgramHealth exports a health handler of the program's own store,
+// registered by the program while autoregistration is off. The handler
+// takes the place of dubbo-go's built-in health service on its listener, as
+// ours does: it gives up its ServiceMap entry, so that the built-in's
+// registration does not fail with "service already defined", and the
+// built-in's export on the same listener is skipped.
+func (p *tripleProtocol) exportProgramHealth(invoker base.Invoker) base.Exporter {
+	url := invoker.GetURL()
+	exporter := p.inner.Export(invoker)
+	if exporter == nil {
+		return nil
+	}
+	tracked := &trackedExporter{Exporter: exporter, location: url.Location}
+	p.trackHealth(tracked, url)
+	p.mu.Lock()
+	p.owns[url.Location]++
+	p.mu.Unlock()
+	return tracked
+}
+
+// programServes reports whether the program's own health store serves the
+// listener at location.
+func (p *tripleProtocol) programServes(location string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.owns[location] > 0
 }
 
 // Refer implements base.Protocol.
@@ -158,11 +243,19 @@ func (p *tripleProtocol) HostHTTPHandler(url *common.URL, handler http.Handler) 
 	return p.mounts.mountUser(h, url, handler)
 }
 
-// isOurHandler reports whether url exports this module's health handler.
+// isOurHandler reports whether url exports the default store's health
+// handler.
 func isOurHandler(url *common.URL) bool {
+	h := healthHandlerOf(url)
+	return h != nil && h == ourHandler()
+}
+
+// healthHandlerOf returns the health handler of this module that url
+// exports, nil if it exports something else.
+func healthHandlerOf(url *common.URL) *healthserver.Handler {
 	svc, _ := url.GetAttribute(constant.RpcServiceKey)
-	_, ok := svc.(*healthserver.Handler)
-	return ok
+	h, _ := svc.(*healthserver.Handler)
+	return h
 }
 
 // scopedInvoker tells the health handler which listener a request came on.
@@ -177,21 +270,37 @@ func (i scopedInvoker) Invoke(ctx context.Context, inv base.Invocation) result.R
 	return i.Invoker.Invoke(healthserver.WithScope(ctx, i.scope), inv)
 }
 
+// urlInvoker is an invoker exported under another URL.
+type urlInvoker struct {
+	base.Invoker
+	url *common.URL
+}
+
+func (i urlInvoker) GetURL() *common.URL { return i.url }
+
 // trackedExporter undoes the store's record of its export on UnExport.
 type trackedExporter struct {
 	base.Exporter
 	unexport func()           // a business service's record in the store
-	health   *serviceMapEntry // an export of the health service
-	owner    *tripleProtocol  // for an export of the health service
+	health   *serviceMapEntry // an export of a health handler
+	owner    *tripleProtocol  // for an export of a health handler
+	also     *trackedExporter // the same health service under the server's group and version
+	location string           // for the program's own health store: its listener
 }
 
 func (e *trackedExporter) UnExport() {
+	if e.also != nil {
+		e.also.UnExport()
+	}
 	if e.unexport != nil {
 		e.unexport()
 	}
 	if e.owner != nil {
 		e.owner.mu.Lock()
 		delete(e.owner.healths, e)
+		if e.location != "" {
+			e.owner.owns[e.location]--
+		}
 		e.owner.mu.Unlock()
 		e.health.restore()
 	}

@@ -11,22 +11,24 @@ import (
 // second export of the same interface on the same protocol; a Triple
 // exporter's UnExport removes its entry and logs an error if there is none.
 
-// forgetBuiltin removes the entry of dubbo-go's built-in health service,
-// which the server put in ServiceMap just before exporting it: the export is
-// skipped, and the entry would keep ours from being exported.
-func forgetBuiltin(url *common.URL) {
+// forgetSkipped removes the ServiceMap entry of a health service whose
+// export is skipped (dubbo-go's built-in, or the program's own store while
+// autoregistration is on), which the server put there just before exporting
+// it: the entry would keep the health service that does serve from being
+// exported.
+func forgetSkipped(url *common.URL) {
 	_ = common.ServiceMap.UnRegister(url.Interface(), url.Protocol, url.ServiceKey())
 }
 
-// serviceMapEntry is the ServiceMap entry of one export of our health
-// service.
+// serviceMapEntry is the ServiceMap entry of one export of a health handler
+// of this module (the default store's, or the program's own).
 type serviceMapEntry struct {
 	url *common.URL
 	svc any
 }
 
-// releaseHealthEntry removes the ServiceMap entry of an export of our
-// health service, so that a second Triple port, or a second server, can
+// releaseHealthEntry removes the ServiceMap entry of an export of a health
+// handler, so that a second Triple port, or a second server, can
 // export it again (it is served from its ServiceInfo and needs no entry),
 // and returns what restore needs to put it back.
 func releaseHealthEntry(url *common.URL) *serviceMapEntry {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -111,6 +110,7 @@ func Main() {
 	if *port2 != 0 {
 		opts = append(opts, server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri2"), protocol.WithPort(*port2)))
 	}
+	opts = append(opts, configuredServerOptions(*port2 != 0)...)
 	if *tlsCert != "" {
 		opts = append(opts, server.WithServerTLSOption(dubbotls.WithCertFile(*tlsCert), dubbotls.WithKeyFile(*tlsKey)))
 	}
@@ -172,7 +172,11 @@ func Main() {
 		svcOpts = append(svcOpts, server.WithTpsLimiter("default"), server.WithTpsLimitRate(*tpsLimit),
 			server.WithTpsLimitStrategy("fixedWindow"))
 	}
+	svcOpts = append(svcOpts, configuredGreeterOptions()...)
 	if err := greet.RegisterGreetServiceHandler(srv, &Greeter{Delay: *slow, ID: *id}, svcOpts...); err != nil {
+		fail(err)
+	}
+	if err := registerConfigured(srv); err != nil {
 		fail(err)
 	}
 	go control(srv)
@@ -238,39 +242,6 @@ func startProfiles(cpuPath, heapPath string) {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "testapp:", err)
 	os.Exit(2)
-}
-
-// loadStyle starts the Greeter the dubbo.Load way: services set with
-// dubbo.SetProviderServiceWithInfo, everything else from a YAML file.
-func loadStyle(app string, port int, consumerWait time.Duration, g *Greeter) {
-	conf := fmt.Sprintf(`dubbo:
-  application:
-    name: %s
-  protocols:
-    tri:
-      name: tri
-      port: %d
-  shutdown:
-    consumer-update-wait-time: %s
-    step-timeout: 1s
-    offline-request-window-timeout: 0s
-`, app, port, consumerWait)
-	dir, err := os.MkdirTemp("", "testapp-load-")
-	if err != nil {
-		fail(err)
-	}
-	path := filepath.Join(dir, "dubbogo.yaml")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		fail(err)
-	}
-	dubbo.SetProviderServiceWithInfo(g, &greet.GreetService_ServiceInfo)
-	if err := dubbo.Load(dubbo.WithPath(path)); err != nil {
-		fail(err)
-	}
-	_ = os.RemoveAll(dir)
-	go control(nil)
-	<-graceful_shutdown.Done()
-	select {} // dubbo-go's signal handler exits the process
 }
 
 // addCheckers adds the dependency checkers the flags ask for, checking every

@@ -7,6 +7,9 @@
 //	tclient -addr ... list                           NAME=STATUS lines, or error CODE MESSAGE
 //
 // NAME "-" stands for "". The watch prints "open" once the stream is set up.
+// -group and -version set a client-wide group and version
+// (client.WithClientGroup, WithClientVersion), which dubbo-go sends with
+// every call.
 // With -stub builtin, check and watch go through dubbo-go's own built-in
 // health client (protocol/triple/health/triple_health), as programs written
 // for dubbo-go's built-in health service do.
@@ -32,13 +35,22 @@ import (
 func main() {
 	addr := flag.String("addr", "tri://127.0.0.1:20000", "server URL")
 	stub := flag.String("stub", "dubbo-health", "health client: dubbo-health (triple_health of this module) or builtin (dubbo-go's)")
+	group := flag.String("group", "", "client-wide group")
+	version := flag.String("version", "", "client-wide version")
 	flag.Parse()
 	args := flag.Args()
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "usage: tclient [-addr URL] check|watch NAME | list")
 		os.Exit(2)
 	}
-	cli, err := client.NewClient(client.WithClientURL(*addr))
+	copts := []client.ClientOption{client.WithClientURL(*addr)}
+	if *group != "" {
+		copts = append(copts, client.WithClientGroup(*group))
+	}
+	if *version != "" {
+		copts = append(copts, client.WithClientVersion(*version))
+	}
+	cli, err := client.NewClient(copts...)
 	if err != nil {
 		fmt.Println("error dial", err)
 		os.Exit(1)
