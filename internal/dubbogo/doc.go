@@ -4,20 +4,35 @@
 // it was checked against, and the test that fails if that behaviour changes.
 //
 //	file               touch point                                   proving test (internal/e2e unless named)
-//	internalservice.go server.SetProviderServices: the health         TestProbe, TestStartStyles
-//	                   service is exported on every Triple protocol
-//	                   of every server, after the business services
-//	protocol.go        the "tri" protocol extension is wrapped: every TestExportAfterStart, TestProbe (imports)
-//	                   export, unexport and Destroy passes through it
-//	servicemap.go      common.ServiceMap entries of the health        TestSIGTERMDuringWatch
-//	                   service are removed and restored
+//	internalservice.go server.SetProviderServices: the health         TestProbe, TestStartStyles,
+//	                   service is exported on every Triple protocol   TestServerGroupVersion,
+//	                   of every server, after the business services,  TestHandlerEntryInYAML,
+//	                   with a config of its own and without the       TestNoTripleProtocol
+//	                   server's group and version (BeforeExport)
+//	protocol.go        the "tri" protocol extension is wrapped: every TestExportAfterStart, TestProbe (imports),
+//	                   export, unexport and Destroy passes through    TestPerPort, TestServerGroupVersion,
+//	                   it; health is also exported under the server's TestOwnStore
+//	                   group and version; a program's own store takes
+//	                   the built-in's place
+//	dubboprotocol.go   the "dubbo" protocol extension is wrapped,     TestDubboProtocol
+//	                   lazily: its exports are reported on the
+//	                   server's Triple ports
+//	postprocessor.go   a ConfigPostProcessor: installs the Dubbo      TestDubboProtocol, TestLinkedTwice
+//	                   wrapper; tells a second copy of the module
+//	                   that this one is installed
+//	twice.go           a second copy of the module, under another     TestLinkedTwice
+//	                   module path, installs nothing and says so
+//	servicemap.go      common.ServiceMap entries of the health        TestSIGTERMDuringWatch, TestPerPort,
+//	                   service are removed and restored               TestOwnStore
 //	filter.go          the health service's filter chain replaces     TestProbeUnderBusinessSaturation
 //	                   dubbo-go's default provider chain
-//	shutdown.go        graceful-shutdown callbacks: NOT_SERVING       TestSIGTERMDuringWatch
+//	shutdown.go        graceful-shutdown callbacks: NOT_SERVING       TestSIGTERMDuringWatch, TestLoadOwnSignal
 //	                   before listeners close; checkers stop last
 //	signal.go          a second listener of the shutdown signals      TestSIGTERMDuringWatch
 //	httphost.go        base.HTTPHandlerHost: /healthz and /readyz on  TestHTTPView
 //	                   each Triple port, beside the program's handler
+//	probe.go           metrics/probe.RegisterReadiness: dubbo-go's    TestProbeServerReadiness
+//	                   Kubernetes readiness probe follows ""
 //
 // Checked against dubbo-go v3.3.2. The root package calls Install once, from
 // its init, with what the hooks need to reach the store and the switches.
