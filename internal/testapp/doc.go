@@ -4,7 +4,10 @@
 // chain names, nothing else) and cmd/imports (dubbo-go's imports package,
 // which also links dubbo-go's built-in health service).
 //
-// Flags pick the port, group, version, registry, TLS and shutdown timings.
+// Flags pick the port, group, version, registry, TLS and shutdown timings,
+// and the configurations of configs.go and load.go: a server-wide group and
+// version, a Dubbo port, no Triple port, a health store of the program's
+// own, dubbo-go's probe server, and dubbo.Load YAML variants.
 // Lines on stdin control the running process:
 //
 //	set NAME STATUS   health.SetServingStatus(NAME, STATUS), NAME "-" is ""
