@@ -3,6 +3,7 @@ package dubbogo
 import (
 	"maps"
 	"sync"
+	"sync/atomic"
 )
 
 import (
@@ -59,8 +60,25 @@ const (
 
 var disabledOnce = make(chan struct{}, 1)
 
-// ourHandler is the handler of the default store that every server exports.
-var ourHandler = sync.OnceValue(func() *healthserver.Handler { return host.Store().Handler() })
+// ourHandler is the handler of the default store that every server
+// exports, made when the first server defines the health service.
+var (
+	ourHandlerOnce sync.Once
+	ourHandlerPtr  atomic.Pointer[healthserver.Handler]
+)
+
+// ourHandler returns the handler of the default store, making it (and the
+// default store) on first use.
+func ourHandler() *healthserver.Handler {
+	ourHandlerOnce.Do(func() { ourHandlerPtr.Store(host.Store().Handler()) })
+	return ourHandlerPtr.Load()
+}
+
+// isOurs reports whether h is the default store's handler, without making
+// the default store.
+func isOurs(h *healthserver.Handler) bool {
+	return h != nil && h == ourHandlerPtr.Load()
+}
 
 func registerInternalService() {
 	server.SetProviderServices(&server.InternalService{

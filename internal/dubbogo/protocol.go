@@ -33,6 +33,10 @@ import (
 // listeners close. The export URL carries the service's handler as the
 // attribute constant.RpcServiceKey, its listener as Location, and the
 // receive size limit as the parameter constant.MaxServerRecvMsgSize.
+// (triple_protocol/server.go, handler.go) A second export of a service on a
+// listener with another group or version (URL parameters) is served beside
+// the first, and a call goes to the export whose group and version equal
+// its tri-service-group and tri-service-version headers, "" when absent.
 
 // tripleProtocol wraps dubbo-go's Triple protocol to see every export,
 // unexport and destroy of a Triple service, which dubbo-go does not announce
@@ -96,11 +100,11 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 			forgetSkipped(url)
 			logger.Infof("[Health] dubbo-go's built-in health service is replaced by %s on %s", replacement(enabled), url.Location)
 			return skippedExporter{invoker: invoker}
-		case handler != nil && handler != ourHandler() && enabled:
+		case handler != nil && !isOurs(handler) && enabled:
 			forgetSkipped(url)
 			logger.Warnf("[Health] the program's own health handler is not served on %s: dubbo-health's default store serves grpc.health.v1.Health while autoregistration is on (call health.Disable() first to serve a store of your own)", url.Location)
 			return skippedExporter{invoker: invoker}
-		case handler != nil && handler != ourHandler():
+		case handler != nil && !isOurs(handler):
 			return p.exportProgramHealth(invoker)
 		}
 	}
@@ -246,8 +250,7 @@ func (p *tripleProtocol) HostHTTPHandler(url *common.URL, handler http.Handler) 
 // isOurHandler reports whether url exports the default store's health
 // handler.
 func isOurHandler(url *common.URL) bool {
-	h := healthHandlerOf(url)
-	return h != nil && h == ourHandler()
+	return isOurs(healthHandlerOf(url))
 }
 
 // healthHandlerOf returns the health handler of this module that url
