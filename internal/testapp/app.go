@@ -41,9 +41,11 @@ func Main() {
 	var (
 		port         = flag.Int("port", 20000, "Triple port")
 		port2        = flag.Int("port2", 0, "a second Triple port, 0 for none")
+		ip           = flag.String("ip", "", "IP the Triple port listens on and registries get, empty for dubbo-go's choice")
 		group        = flag.String("group", "", "group of the Greeter")
 		version      = flag.String("version", "", "version of the Greeter")
-		registryAddr = flag.String("registry", "", "etcd address host:port, empty for none")
+		registryAddr = flag.String("registry", "", "registry address host:port, empty for none")
+		registryKind = flag.String("registry-kind", "etcd", "registry at -registry: etcd or zookeeper")
 		registryType = flag.String("registry-type", "interface", "interface, service or all")
 		app          = flag.String("app", "health-e2e", "application name")
 		drain        = flag.Duration("drain", -1, "health drain delay, -1 for the default")
@@ -105,7 +107,7 @@ func Main() {
 	shutdown.OfflineRequestWindowTimeout = "0s"
 
 	opts := []server.ServerOption{
-		server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri"), protocol.WithPort(*port)),
+		server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri"), protocol.WithPort(*port), protocol.WithIp(*ip)),
 		server.SetServerShutdown(shutdown),
 	}
 	if *port2 != 0 {
@@ -116,7 +118,15 @@ func Main() {
 	}
 	var regOpts []registry.Option
 	if *registryAddr != "" {
-		regOpts = append(regOpts, registry.WithEtcdV3(), registry.WithAddress(*registryAddr), registry.WithTimeout(3*time.Second))
+		regOpts = append(regOpts, registry.WithAddress(*registryAddr), registry.WithTimeout(3*time.Second))
+		switch *registryKind {
+		case "etcd":
+			regOpts = append(regOpts, registry.WithEtcdV3())
+		case "zookeeper":
+			regOpts = append(regOpts, registry.WithZookeeper())
+		default:
+			fail(fmt.Errorf("unknown -registry-kind %q", *registryKind))
+		}
 		switch *registryType {
 		case "service":
 			regOpts = append(regOpts, registry.WithRegisterService())
