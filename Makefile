@@ -38,6 +38,10 @@ test: ## Run every test of every module with the race detector, end-to-end tests
 	@for m in $(MODULES); do echo "go test ($$m)"; \
 		(cd $$m && $(GO) test -race -count=1 -timeout 15m ./...) || exit 1; done
 
+.PHONY: test-zookeeper
+test-zookeeper: ## The consumers' blip and shutdown scenario against a real ZooKeeper (needs Java and Debian's zookeeper package; not in make test).
+	cd internal/e2e && $(GO) test -race -count=1 -tags zookeeper -run 'ZooKeeper' -timeout 15m -v . | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:|_test.go'; exit $${PIPESTATUS[0]}
+
 .PHONY: lint
 lint: ## Check formatting, run go vet and staticcheck on every module.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
