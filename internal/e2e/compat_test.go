@@ -3,6 +3,7 @@
 package e2e_test
 
 import (
+	"context"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -51,19 +52,33 @@ func buildOldConsumers(t *testing.T) map[string]string {
 // behaviour, the same whatever health service the provider has (with an
 // etcd registry at interface level, dubbo-go before v3.3.2 never learns
 // that a provider left: etcd's deletes are dropped by its listener).
+//
+// The same runs against providers with dubbo-go's built-in health service
+// instead (linked with imports, DUBBO_HEALTH_AUTOREGISTER=false) are the
+// control: what those consumers do there is theirs, not this module's.
 func TestOldConsumers(t *testing.T) {
 	olds := buildOldConsumers(t)
+	t.Run("dubbo-health", func(t *testing.T) { runOldConsumers(t, olds, bins.plain, nil) })
+	t.Run("built-in health", func(t *testing.T) {
+		runOldConsumers(t, olds, bins.imports, []string{"DUBBO_HEALTH_AUTOREGISTER=false"})
+	})
+}
+
+// runOldConsumers runs the old consumers against providers bin started with
+// env.
+func runOldConsumers(t *testing.T, olds map[string]string, bin string, env []string) {
 	etcd := startEtcd(t)
 	regArgs := []string{"-registry", etcd.Addr}
 	app := "compat-" + strconv.Itoa(freePort(t))
 	start := func(id string, dep *dependency) *provider {
 		args := append([]string{"-id", id, "-check-tcp", dep.addr, "-registry-type", "all", "-app", app,
 			"-consumer-wait", "2s", "-ip", "127.0.0.1", "-registry-kind", "etcd"}, regArgs...)
-		s := launchServerEnv(t, bins.plain, []string{"DUBBO_IP_TO_REGISTRY=127.0.0.1"}, args...)
-		s.waitServing("greet.GreetService")
+		s := launchServerEnv(t, bin, append([]string{"DUBBO_IP_TO_REGISTRY=127.0.0.1"}, env...), args...)
+		waitCheck(t, s, "greet.GreetService")
 		return &provider{server: s, id: id, dep: dep, watch: watchLog(t, id, s.Addr, "greet.GreetService")}
 	}
 	a := start("A", newDependency(t))
+	builtin := len(env) > 0
 	start("B", newDependency(t))
 
 	var refs []*ref
@@ -82,6 +97,12 @@ func TestOldConsumers(t *testing.T) {
 		figure(t, "old consumers: %s: calls by provider before the blip: %v", r.name, tally(r.since(begin)))
 	}
 
+	if builtin {
+		// dubbo-go's built-in health has no checkers: no blip, only the
+		// SIGTERM.
+		shutdownOld(t, a, refs)
+		return
+	}
 	// A's dependency down for blipHold: A reads NOT_SERVING.
 	blipStart := time.Now()
 	a.dep.down()
@@ -100,7 +121,12 @@ func TestOldConsumers(t *testing.T) {
 		}
 	}
 
-	// SIGTERM of A.
+	shutdownOld(t, a, refs)
+}
+
+// shutdownOld sends A SIGTERM and reports what the old consumers did.
+func shutdownOld(t *testing.T, a *provider, refs []*ref) {
+	t.Helper()
 	sig := time.Now()
 	a.signal(syscall.SIGTERM)
 	exitCode(t, a.server, 30*time.Second)
@@ -110,7 +136,20 @@ func TestOldConsumers(t *testing.T) {
 		calls := r.since(sig)
 		_, last := lastCall(r, "A", sig, time.Now())
 		late := r.since(exited.Add(time.Second))
-		figure(t, "old consumers: SIGTERM of A (exit %s after): %s: last call answered by A %s SIGTERM; %d of %d calls failed from SIGTERM on, %d of %d from 1s after A exited; first errors %q",
-			ms(exited.Sub(sig)), r.name, last, tally(calls)["err"], len(calls), tally(late)["err"], len(late), firstErrors(calls, 2))
+		figure(t, "old consumers, %s: SIGTERM of A (exit %s after): %s: last call answered by A %s SIGTERM; %d of %d calls failed from SIGTERM on, %d of %d from 1s after A exited; first errors %q",
+			t.Name(), ms(exited.Sub(sig)), r.name, last, tally(calls)["err"], len(calls), tally(late)["err"], len(late), firstErrors(calls, 2))
 	}
+}
+
+// waitCheck waits until s's health, whichever it is, answers SERVING for
+// service.
+func waitCheck(t *testing.T, s *server, service string) {
+	t.Helper()
+	cli := healthpb.NewHealthClient(dial(t, s.Addr))
+	waitFor(t, 60*time.Second, s.Addr+" to answer SERVING for "+service, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		resp, err := cli.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+		return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+	})
 }
