@@ -11,9 +11,11 @@ GENERATED := triple_health/health.alias.go triple_health/health.triple.go \
 	internal/testservice/greet/greet.pb.go internal/testservice/greet/greet.triple.go
 GENERATED_DIRS := triple_health samples/greet internal/testservice
 
-# Every Go module of the repository: the library (.), the pinned tools
-# (tools/go.mod) and the end-to-end tests' embedded etcd, kept out of the
-# library's go.mod.
+# The Go modules of the repository that make test and make lint cover: the
+# library (.), the pinned tools (tools/go.mod) and the end-to-end tests'
+# embedded etcd, kept out of the library's go.mod. A fourth,
+# internal/e2e/oldconsumer (a consumer on older dubbo-go versions), is built
+# by make compat and tidied by make tidy.
 MODULES := . tools internal/e2e/etcd
 
 # The command-line tools are pinned in one place, tools/go.mod, as Go tool
@@ -98,3 +100,5 @@ demo: ## Build the sample server, call it every way, stop it with SIGTERM.
 .PHONY: tidy
 tidy: ## go mod tidy in every module.
 	@for m in $(MODULES); do echo "go mod tidy ($$m)"; (cd $$m && $(GO) mod tidy) || exit 1; done
+	@echo "go mod tidy (internal/e2e/oldconsumer, go.mod and go.v3.3.1.mod)"; cd internal/e2e/oldconsumer && \
+		$(GO) mod tidy && $(GO) mod tidy -modfile=go.v3.3.1.mod
