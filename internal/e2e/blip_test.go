@@ -363,7 +363,6 @@ func runBlipScenario(t *testing.T, bin string, reg registryArgs) {
 
 	// blip runs one transient NOT_SERVING of ps and checks what each
 	// consumer did.
-	live := all // the providers that run
 	blip := func(name string, down, up func(), ps ...*provider) {
 		t.Helper()
 		start := time.Now()
@@ -389,7 +388,7 @@ func runBlipScenario(t *testing.T, bin string, reg registryArgs) {
 		}
 		checkTrueStatus(t, ps[0].server, "SERVING")
 		back := time.Now()
-		waitReached(t, refs, back, 10, live...)
+		waitReached(t, refs, back, 10, all...)
 		end := time.Now()
 		noFailures(t, refs, name, start, end)
 
