@@ -261,7 +261,7 @@ func shutdownRound(ctx context.Context, a *Server, w *statusWatch, consumers map
 	select {
 	case <-a.exited:
 	case <-time.After(30 * time.Second):
-		return errors.New("A did not exit within 30s of SIGTERM")
+		return errors.New("provider A did not exit within 30s of SIGTERM")
 	case <-ctx.Done():
 		return ctx.Err()
 	}
