@@ -53,6 +53,8 @@ lint: ## Check formatting, run go vet and staticcheck on every module.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@sc=$(call tool,staticcheck) && for m in $(MODULES); do echo "go vet, staticcheck ($$m)"; \
 		(cd $$m && $(GO) vet ./... && $$sc ./...) || exit 1; done
+	@echo "go vet, staticcheck (internal/e2e with the build tags zookeeper and compat)"; sc=$(call tool,staticcheck) && \
+		cd internal/e2e && $(GO) vet -tags zookeeper,compat . && $$sc -tags zookeeper,compat .
 
 $(PROTOC_GEN_GO): go.mod go.sum
 	$(GO) build -o $@ google.golang.org/protobuf/cmd/protoc-gen-go
