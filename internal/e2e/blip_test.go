@@ -22,8 +22,8 @@ import (
 // greet.GreetService, A, B and C, found through a real registry, and consumers
 // calling every 20ms: plain dubbo-go consumers and consumers with
 // clienthealth, each with interface-level and application-level discovery,
-// each holding a reference with dubbo-go's default failover cluster and one
-// with failfast. The providers go NOT_SERVING for a while (a dependency
+// each of those twice: with dubbo-go's default failover cluster and with
+// failfast (one process each). The providers go NOT_SERVING for a while (a dependency
 // down for 3s, a status set by hand; A alone, then all of them) and are shut
 // down with SIGTERM (A SERVING, then B already NOT_SERVING). What each kind of
 // consumer must do:
@@ -178,7 +178,7 @@ type provider struct {
 	watch *statusLog
 }
 
-// ref is one reference of a test consumer process: the calls of one cluster.
+// ref is a test consumer process with one reference, and its calls.
 type ref struct {
 	*consumer
 	health bool // the process links clienthealth
