@@ -381,6 +381,9 @@ func runBlipScenario(t *testing.T, bin string, reg registryArgs) {
 		// the allowance for a removal.
 		waitFor(t, 30*time.Second, name+" to last its time", func() bool { return time.Since(start) >= blipHold })
 		waitCalls(t, refs, start.Add(bd.of(100*time.Millisecond)), 25)
+		// The blip ends here for the consumers: one may read SERVING and
+		// call the provider before the grpc-go Watch reads it.
+		ending := time.Now()
 		up()
 		serving := make(map[*provider]time.Time)
 		for _, p := range ps {
@@ -394,7 +397,7 @@ func runBlipScenario(t *testing.T, bin string, reg registryArgs) {
 
 		for _, r := range refs {
 			for _, p := range ps {
-				during := r.between(notServing[p], serving[p])
+				during := r.between(notServing[p], ending)
 				after := r.since(serving[p])
 				nDuring := tally(during)[p.id]
 				first, _ := firstBy(after, p.id)
@@ -421,7 +424,7 @@ func runBlipScenario(t *testing.T, bin string, reg registryArgs) {
 						t.Errorf("%s: %s made no call to %s with every provider NOT_SERVING: no fallback to all providers", name, r.name, p.id)
 					}
 				default:
-					removal, last := lastCall(r, p.id, notServing[p], serving[p])
+					removal, last := lastCall(r, p.id, notServing[p], ending)
 					figure(t, "%s: %s: %s: last call to %s %s NOT_SERVING; first call after SERVING %s later",
 						reg.name, name, r.name, p.id, last, ms(recovery))
 					if removal > bd.of(100*time.Millisecond) {
