@@ -188,19 +188,27 @@ func isRandomToken(t string) bool {
 	return strings.EqualFold(t, "true") || strings.EqualFold(t, "default")
 }
 
-var guards sync.Map // name of an application filter -> struct{}: its wrapper is registered
+var (
+	guardsMu sync.Mutex
+	guards   = make(map[string]bool) // application filters whose wrapper is registered
+)
 
 // registerGuard registers the wrapper of the application's filter name
-// once, and reports whether that filter is registered.
+// once, and reports whether that filter is registered. The wrapper is
+// registered when it returns, also for a server that starts at the same
+// time.
 func registerGuard(name string) bool {
 	if _, ok := extension.GetFilter(name); !ok {
 		return false
 	}
-	if _, done := guards.LoadOrStore(name, struct{}{}); !done {
+	guardsMu.Lock()
+	defer guardsMu.Unlock()
+	if !guards[name] {
 		extension.SetFilter(guardPrefix+name, func() filter.Filter {
 			inner, _ := extension.GetFilter(name)
 			return guard{name: name, inner: inner}
 		})
+		guards[name] = true
 	}
 	return true
 }
