@@ -73,4 +73,3 @@ func (e *entry) touch() {
 	e.state.Store(&state{status: old.status, life: old.life, scopes: old.scopes, changed: make(chan struct{})})
 	close(old.changed)
 }
-
