@@ -40,7 +40,9 @@ func init() {
 	extension.SetFilter("test-coded", func() filter.Filter {
 		return wantHeader{err: tri.NewError(tri.CodeResourceExhausted, errors.New("slow down"))}
 	})
-	extension.SetFilter(constant.TokenFilterKey, func() filter.Filter { return wantHeader{err: errors.New("[Token Filter]Invalid token! Forbid invoke remote service")} })
+	extension.SetFilter(constant.TokenFilterKey, func() filter.Filter {
+		return wantHeader{err: errors.New("[Token Filter]Invalid token! Forbid invoke remote service")}
+	})
 	extension.SetFilter(constant.TpsLimitFilterKey, func() filter.Filter { return wantHeader{err: errors.New("tps")} })
 	registerFilter()
 }

@@ -23,9 +23,11 @@ import (
 // (server.go:305-327); the receive limit is the method's own.
 
 // receiveLimit gives the health service copies of the server's Triple
-// protocol configurations with the receive limit set to MaxRequestBytes, so
-// that no configuration of the program lifts it. The server's own
-// configurations, which its business services use, are left alone.
+// protocol configurations whose TripleConfig sets the receive limit to
+// MaxRequestBytes, so that no configuration of the program lifts it (an
+// empty TripleConfig, where the program had none, reads as none for
+// everything else). The server's own configurations, which its business
+// services use, are left alone.
 func receiveLimit() server.ServiceOption {
 	return func(o *server.ServiceOptions) {
 		limit := strconv.Itoa(MaxRequestBytes)
@@ -33,10 +35,10 @@ func receiveLimit() server.ServiceOption {
 		for id, p := range o.Protocols {
 			if p != nil && p.Name == constant.TriProtocol {
 				p = p.Clone()
-				p.MaxServerRecvMsgSize = limit
-				if p.TripleConfig != nil {
-					p.TripleConfig.MaxServerRecvMsgSize = limit
+				if p.TripleConfig == nil {
+					p.TripleConfig = &global.TripleConfig{}
 				}
+				p.TripleConfig.MaxServerRecvMsgSize = limit
 			}
 			own[id] = p
 		}
