@@ -26,6 +26,7 @@ import (
 	tri "dubbo.apache.org/dubbo-go/v3/protocol/triple/triple_protocol"
 	"dubbo.apache.org/dubbo-go/v3/server"
 
+	"github.com/dubbo-health/health/healthserver"
 	"github.com/dubbo-health/health/triple_health"
 )
 
@@ -58,7 +59,9 @@ import (
 // to probes (see skippedFilters). PublicProbes (Host.Public) makes it run
 // none instead. Each kept filter is wrapped so that a request it refuses
 // with an untyped error gets a code: Unauthenticated for the token filter,
-// PermissionDenied for the others.
+// PermissionDenied for the others; a refused Watch reaches the handler with
+// its refusal, and the handler tells dubbo-go's invoker Watch (which sends
+// no credentials) only when the server closes, and refuses every other.
 
 // filterName is the filter chain of a health service that runs none of the
 // application's filters. dubbo-go needs a non-empty list to replace its
@@ -226,9 +229,18 @@ func (g guard) Invoke(ctx context.Context, invoker base.Invoker, inv base.Invoca
 	if next.called || res == nil {
 		return res // the filter let the request through
 	}
-	if err := res.Error(); err != nil {
-		res.SetError(refusal(g.name, err))
+	err := res.Error()
+	if err == nil {
+		return res
 	}
+	err = refusal(g.name, err)
+	if inv.MethodName() == "Watch" {
+		// The handler decides: it refuses every Watch with err but that of
+		// dubbo-go's invoker, which sends no credentials and is told only
+		// when the server closes (healthserver.WithRefusal).
+		return invoker.Invoke(healthserver.WithRefusal(ctx, err), inv)
+	}
+	res.SetError(err)
 	return res
 }
 
