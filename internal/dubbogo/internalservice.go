@@ -67,7 +67,7 @@ func defineService(opts *server.ServiceOptions) (*server.ServiceDefinition, bool
 			server.WithInterface(triple_health.HealthName),
 			onProtocols(ids),
 			server.WithNotRegister(),
-			server.WithFilter(filterName),
+			providerFilters(), receiveLimit(),
 		},
 	}, true
 }

@@ -24,6 +24,7 @@ import (
 	"dubbo.apache.org/dubbo-go/v3/global"
 	"dubbo.apache.org/dubbo-go/v3/graceful_shutdown"
 	"dubbo.apache.org/dubbo-go/v3/protocol"
+	"dubbo.apache.org/dubbo-go/v3/protocol/triple"
 	"dubbo.apache.org/dubbo-go/v3/registry"
 	"dubbo.apache.org/dubbo-go/v3/server"
 	dubbotls "dubbo.apache.org/dubbo-go/v3/tls"
@@ -69,6 +70,11 @@ func Main() {
 		cpuProfile   = flag.String("cpuprofile", "", "write a CPU profile to this file, from start until stop or shutdown")
 		memProfile   = flag.String("memprofile", "", "write a heap profile to this file at each mem command")
 		notServing   = flag.String("not-serving", "", "a service name set NOT_SERVING before the server serves")
+		token        = flag.String("token", "", "the server's token (server.WithServerToken)")
+		filters      = flag.String("filter", "", "the server's provider filters (server.WithServerFilter), e.g. "+AuthFilter)
+		public       = flag.Bool("public", false, "health.PublicProbes()")
+		attach       = flag.String("attach", "", "attach an HTTP handler to the Triple port: app, routes or guarded")
+		maxRecv      = flag.String("max-recv", "", "the Triple port's triple.max-server-recv-msg-size, e.g. 8mib")
 	)
 	flag.Parse()
 	startProfiles(*cpuProfile, *memProfile)
@@ -85,6 +91,9 @@ func Main() {
 	}
 	if err := health.Configure(hopts...); err != nil {
 		fail(err)
+	}
+	if *public {
+		health.PublicProbes()
 	}
 	addCheckers(*checkTCP, *checkHTTP, *checkGRPC)
 	if *notServing != "" {
@@ -106,9 +115,19 @@ func Main() {
 	shutdown.StepTimeout = "1s"
 	shutdown.OfflineRequestWindowTimeout = "0s"
 
+	var tripleOpts []triple.Option
+	if *maxRecv != "" {
+		tripleOpts = append(tripleOpts, triple.WithMaxServerRecvMsgSize(*maxRecv))
+	}
 	opts := []server.ServerOption{
-		server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri"), protocol.WithPort(*port), protocol.WithIp(*ip)),
+		server.WithServerProtocol(protocol.WithTriple(tripleOpts...), protocol.WithID("tri"), protocol.WithPort(*port), protocol.WithIp(*ip)),
 		server.SetServerShutdown(shutdown),
+	}
+	if *token != "" {
+		opts = append(opts, server.WithServerToken(*token))
+	}
+	if *filters != "" {
+		opts = append(opts, server.WithServerFilter(*filters))
 	}
 	if *port2 != 0 {
 		opts = append(opts, server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri2"), protocol.WithPort(*port2)))
@@ -184,6 +203,15 @@ func Main() {
 	}
 	if err := greet.RegisterGreetServiceHandler(srv, &Greeter{Delay: *slow, ID: *id}, svcOpts...); err != nil {
 		fail(err)
+	}
+	if *attach != "" {
+		h, err := attachedHandler(*attach)
+		if err == nil {
+			err = srv.AttachHTTPHandler(h)
+		}
+		if err != nil {
+			fail(err)
+		}
 	}
 	go control(srv)
 	if err := srv.Serve(); err != nil {

@@ -4,7 +4,11 @@
 // chain names, nothing else) and cmd/imports (dubbo-go's imports package,
 // which also links dubbo-go's built-in health service).
 //
-// Flags pick the port, group, version, registry, TLS and shutdown timings.
+// Flags pick the port, group, version, registry, TLS and shutdown timings,
+// and the application's security: a server token (-token), provider filters
+// (-filter; the test server registers its own, e2e-auth, which wants the
+// header x-e2e-auth: ok), public health (-public), an HTTP handler attached
+// to the Triple port (-attach) and Triple's receive limit (-max-recv).
 // Lines on stdin control the running process:
 //
 //	set NAME STATUS   health.SetServingStatus(NAME, STATUS), NAME "-" is ""
