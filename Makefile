@@ -54,11 +54,11 @@ test: testdeps ## Run every test of every module with the race detector, end-to-
 		(cd $$m && $(GO) test -race -count=1 -timeout 15m ./...) || exit 1; done
 
 .PHONY: test-zookeeper
-test-zookeeper: ## The consumers' blip and shutdown scenario against a real ZooKeeper (needs Java and Debian's zookeeper package; not in make test).
+test-zookeeper: testdeps ## The consumers' blip and shutdown scenario against a real ZooKeeper (needs Java and Debian's zookeeper package; not in make test).
 	cd internal/e2e && $(GO) test -race -count=1 -tags zookeeper -run 'ZooKeeper' -timeout 15m -v . | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:|_test.go'; exit $${PIPESTATUS[0]}
 
 .PHONY: compat
-compat: ## Plain consumers of dubbo-go v3.3.0 and v3.3.1 (internal/e2e/oldconsumer) through a NOT_SERVING and a SIGTERM (not in make test: it builds two more dubbo-go versions).
+compat: testdeps ## Plain consumers of dubbo-go v3.3.0 and v3.3.1 (internal/e2e/oldconsumer) through a NOT_SERVING and a SIGTERM (not in make test: it builds two more dubbo-go versions).
 	cd internal/e2e && $(GO) test -race -count=1 -tags compat -run 'TestOldConsumers' -timeout 15m -v . | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:|_test.go'; exit $${PIPESTATUS[0]}
 
 .PHONY: lint
