@@ -463,8 +463,11 @@ func runBlipScenario(t *testing.T, bin string, reg registryArgs) {
 		for _, r := range refs {
 			removal, last := lastCall(r, p.id, start, time.Now())
 			figure(t, "%s: %s: %s: last call to %s %s SIGTERM (exit %s after)", reg.name, name, r.name, p.id, last, ms(exited.Sub(start)))
-			if removal > bd.of(time.Second) {
-				t.Errorf("%s: %s called %s %v after SIGTERM, want < %v", name, r.name, p.id, removal, bd.of(time.Second))
+			// The allowance also counts the time the provider took to
+			// turn NOT_SERVING after the signal (what a grpc-go Watch
+			// saw): a loaded machine delays the signal's handling too.
+			if bound := bd.of(time.Second) + read.Sub(start); removal > bound {
+				t.Errorf("%s: %s called %s %v after SIGTERM, want < %v", name, r.name, p.id, removal, bound)
 			}
 		}
 	}
