@@ -16,6 +16,7 @@ import (
 
 import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 )
 
 // The dependency-blip scenario of issue 13: three providers of
@@ -108,9 +109,9 @@ type statusAt struct {
 
 // watchLog opens a grpc-go Watch of service on addr and records it until the
 // test ends or the stream ends.
-func watchLog(t *testing.T, name, addr, service string) *statusLog {
+func watchLog(t *testing.T, name, addr, service string, md ...string) *statusLog {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(metadata.AppendToOutgoingContext(context.Background(), md...))
 	stream, err := healthpb.NewHealthClient(dial(t, addr)).Watch(ctx, &healthpb.HealthCheckRequest{Service: service})
 	if err != nil {
 		cancel()

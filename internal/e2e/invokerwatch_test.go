@@ -48,9 +48,24 @@ func TestInvokerWatch(t *testing.T) {
 	if v := constant.Version; v != checkedDubboGo {
 		t.Errorf("the tests run dubbo-go %s; healthserver/consumers.go was checked against %s: check it again, then update checkedDubboGo", v, checkedDubboGo)
 	}
-	s := startServer(t, bins.plain, "-drain", "200ms", "-consumer-wait", "1s")
-	s.waitServing("greet.GreetService")
-	truth := watchLog(t, "the server", s.Addr, "greet.GreetService")
+	t.Run("public", func(t *testing.T) {
+		s := startServer(t, bins.plain, "-drain", "200ms", "-consumer-wait", "1s")
+		s.waitServing("greet.GreetService")
+		invokerWatch(t, s)
+	})
+	// With a server token, the invoker's Watch carries none and is refused
+	// by health's filters: it is still told when the provider closes.
+	t.Run("token", func(t *testing.T) {
+		md := []string{"token", testToken}
+		s := startWithMD(t, bins.plain, nil, md, "-drain", "200ms", "-consumer-wait", "1s", "-token", testToken)
+		invokerWatch(t, s, md...)
+	})
+}
+
+// invokerWatch runs a real dubbo-go invoker against s through a NOT_SERVING
+// set by hand and a SIGTERM; md is what a client must send to read health.
+func invokerWatch(t *testing.T, s *server, md ...string) {
+	truth := watchLog(t, "the server", s.Addr, "greet.GreetService", md...)
 
 	rem := &closingRemover{keys: make(chan string, 8)}
 	closing := graceful_shutdown.DefaultClosingDirectoryRegistry()
