@@ -11,9 +11,11 @@ GENERATED := triple_health/health.alias.go triple_health/health.triple.go \
 	internal/testservice/greet/greet.pb.go internal/testservice/greet/greet.triple.go
 GENERATED_DIRS := triple_health samples/greet internal/testservice
 
-# Every Go module of the repository: the library (.), the pinned tools
-# (tools/go.mod) and the end-to-end tests' embedded etcd, kept out of the
-# library's go.mod.
+# The Go modules of the repository that make test and make lint cover: the
+# library (.), the pinned tools (tools/go.mod) and the end-to-end tests'
+# embedded etcd, kept out of the library's go.mod. A fourth,
+# internal/e2e/oldconsumer (a consumer on older dubbo-go versions), is built
+# by make compat and tidied by make tidy.
 MODULES := . tools internal/e2e/etcd
 
 # The command-line tools are pinned in one place, tools/go.mod, as Go tool
@@ -33,16 +35,39 @@ help: ## List the targets.
 tools: ## Optional: download and build the pinned Go tools ahead of time (the other targets do it on first use).
 	$(GO) -C tools build tool
 
+# testdeps compiles what the end-to-end tests build and run (the race builds
+# of the test programs, the samples they start with go run, the embedded
+# etcd, the pinned tools), so that on a cold build cache the compiling is
+# done here, not inside the tests' -timeout. go list -export compiles into
+# the build cache and links nothing: on a warm cache it takes a second. The
+# tests build all of it themselves too (go test ./internal/e2e works alone).
+.PHONY: testdeps
+testdeps:
+	$(GO) list -race -export ./... >/dev/null
+	$(GO) list -export ./samples/... >/dev/null
+	$(GO) -C internal/e2e/etcd list -export . >/dev/null
+	$(GO) -C tools list -export tool >/dev/null
+
 .PHONY: test
-test: ## Run every test of every module with the race detector, end-to-end tests included; sets up what it needs.
+test: testdeps ## Run every test of every module with the race detector, end-to-end tests included; sets up what it needs.
 	@for m in $(MODULES); do echo "go test ($$m)"; \
 		(cd $$m && $(GO) test -race -count=1 -timeout 15m ./...) || exit 1; done
+
+.PHONY: test-zookeeper
+test-zookeeper: testdeps ## The consumers' blip and shutdown scenario against a real ZooKeeper (needs Java and Debian's zookeeper package; not in make test).
+	cd internal/e2e && $(GO) test -race -count=1 -tags zookeeper -run 'ZooKeeper' -timeout 15m -v . | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:|_test.go'; exit $${PIPESTATUS[0]}
+
+.PHONY: compat
+compat: testdeps ## Plain consumers of dubbo-go v3.3.0 and v3.3.1 (internal/e2e/oldconsumer) through a NOT_SERVING and a SIGTERM (not in make test: it builds two more dubbo-go versions).
+	cd internal/e2e && $(GO) test -race -count=1 -tags compat -run 'TestOldConsumers' -timeout 15m -v . | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|figure:|_test.go'; exit $${PIPESTATUS[0]}
 
 .PHONY: lint
 lint: ## Check formatting, run go vet and staticcheck on every module.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@sc=$(call tool,staticcheck) && for m in $(MODULES); do echo "go vet, staticcheck ($$m)"; \
 		(cd $$m && $(GO) vet ./... && $$sc ./...) || exit 1; done
+	@echo "go vet, staticcheck (internal/e2e with the build tags zookeeper and compat)"; sc=$(call tool,staticcheck) && \
+		cd internal/e2e && $(GO) vet -tags zookeeper,compat . && $$sc -tags zookeeper,compat .
 
 $(PROTOC_GEN_GO): go.mod go.sum
 	$(GO) build -o $@ google.golang.org/protobuf/cmd/protoc-gen-go
@@ -90,3 +115,5 @@ demo: ## Build the sample server, call it every way, stop it with SIGTERM.
 .PHONY: tidy
 tidy: ## go mod tidy in every module.
 	@for m in $(MODULES); do echo "go mod tidy ($$m)"; (cd $$m && $(GO) mod tidy) || exit 1; done
+	@echo "go mod tidy (internal/e2e/oldconsumer, go.mod and go.v3.3.1.mod)"; cd internal/e2e/oldconsumer && \
+		$(GO) mod tidy && $(GO) mod tidy -modfile=go.v3.3.1.mod

@@ -106,9 +106,10 @@
 // dubbo-go v3.3.2's Triple invoker opens a Watch of its own per provider (on
 // its own connection) and reacts only to NOT_SERVING: for references with a
 // registry it removes the provider from the reference until the registry
-// reports that provider again, so a provider that turns NOT_SERVING and then
-// SERVING again stays unused while its registration is unchanged; this
-// package can only choose among the providers the reference still has. For
-// references to direct URLs dubbo-go does nothing: this package is what
-// routes away from a provider that is not SERVING and back when it is.
+// reports that provider again. Providers that serve this module's health
+// service show that Watch NOT_SERVING only once they shut down (see
+// healthserver.Handler.Watch), so a provider that is NOT_SERVING for a while
+// stays in the reference and this package routes around it and back; at a
+// shutdown both take it out. This package's own Watch sends the header
+// healthserver.WatcherHeader, which asks for the true status.
 package clienthealth

@@ -254,7 +254,7 @@ func watchKey(inv base.Invoker) (key, bool) {
 			return key{}, false
 		}
 	}
-	return key{addr: u.Location, service: u.ServiceKey()}, true
+	return key{addr: u.Location, service: u.ServiceKey(), token: u.GetParam(constant.TokenKey, "")}, true
 }
 
 // serviceOf names the service of a chain's URL in logs.

@@ -20,6 +20,8 @@ import (
 )
 
 import (
+	"dubbo.apache.org/dubbo-go/v3/common/constant"
+
 	"github.com/dubbo-health/health/healthserver"
 )
 
@@ -41,9 +43,10 @@ const (
 	// more.
 	unimplemented
 	// refused: the provider's health service refused the Watch with
-	// ResourceExhausted (its limit of Watch streams). Its health is
-	// unknown, not bad, so it is eligible as without health checking; the
-	// Watch is retried with backoff.
+	// ResourceExhausted (its limit of Watch streams), Unauthenticated or
+	// PermissionDenied (its security filters). Its health is unknown, not
+	// bad, so it is eligible as without health checking; the Watch is
+	// retried with backoff.
 	refused
 )
 
@@ -55,6 +58,7 @@ func (s state) eligible() bool { return s == serving || s == unimplemented || s 
 type key struct {
 	addr    string // host:port of the provider's Triple port
 	service string // the name asked for: url.ServiceKey()
+	token   string // the provider's token, sent as dubbo-go's consumers do; "" for none
 }
 
 // watch is one health Watch of a service on a provider, shared by every
@@ -131,7 +135,7 @@ func (p *pool) run(ctx context.Context, w *watch, cc *grpc.ClientConn) {
 			// The provider said it is not serving; the end of the
 			// stream or a failed retry, refused ones included, tells
 			// nothing new.
-		case code == codes.ResourceExhausted:
+		case code == codes.ResourceExhausted, code == codes.Unauthenticated, code == codes.PermissionDenied:
 			w.set(refused, describe(err))
 		default:
 			w.set(failing, describe(err))
@@ -151,7 +155,13 @@ func (p *pool) run(ctx context.Context, w *watch, cc *grpc.ClientConn) {
 func watchOnce(ctx context.Context, cli healthpb.HealthClient, req *healthpb.HealthCheckRequest, w *watch, serving func()) error {
 	// Ask for the true status: a provider with dubbo-health shows dubbo-go's
 	// own consumers NOT_SERVING only when it shuts down.
-	ctx = metadata.AppendToOutgoingContext(ctx, healthserver.WatcherHeader, "clienthealth")
+	md := []string{healthserver.WatcherHeader, "clienthealth"}
+	if w.key.token != "" {
+		// The provider's token, as dubbo-go's consumers send it to its
+		// business services: a provider's health runs its token filter.
+		md = append(md, constant.TokenKey, w.key.token)
+	}
+	ctx = metadata.AppendToOutgoingContext(ctx, md...)
 	stream, err := cli.Watch(ctx, req)
 	if err != nil {
 		return err

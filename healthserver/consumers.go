@@ -1,6 +1,7 @@
 package healthserver
 
 import (
+	"context"
 	"net/http"
 	"strings"
 )
@@ -37,6 +38,11 @@ const (
 	// closingView: NOT_SERVING only once the server is down, to dubbo-go's
 	// own invoker Watch, which reads any NOT_SERVING as "closing".
 	closingView
+	// lifecycleView: SERVING until the server is down, then NOT_SERVING,
+	// whatever the name: the closing view of a request that the
+	// application's security refused (see WithRefusal). It tells no more
+	// than an open connection does.
+	lifecycleView
 )
 
 // viewOf chooses the view of a Watch from its request headers.
@@ -53,14 +59,30 @@ func viewOf(h http.Header) view {
 // show returns the status a stream of this view is sent for status, in the
 // lifecycle life.
 func (v view) show(status Status, life lifecycle) Status {
-	if v == trueView {
-		return status
-	}
 	switch {
+	case v == trueView:
+		return status
 	case life.down():
 		return NotServing // whatever the name: the whole process is closing
-	case status == NotServing:
+	case v == lifecycleView, status == NotServing:
 		return Serving
 	}
 	return status
+}
+
+type refusalKey struct{}
+
+// WithRefusal returns a copy of ctx for a request that the application's
+// security filters refused with err, for a framework adapter that lets the
+// request reach the handler anyway: Check and List fail with err, and so
+// does Watch, except for dubbo-go's invoker Watch, which is told only
+// whether the server is closing (see Handler.Watch).
+func WithRefusal(ctx context.Context, err error) context.Context {
+	return context.WithValue(ctx, refusalKey{}, err)
+}
+
+// refusalOf returns the refusal of a request, nil if it has none.
+func refusalOf(ctx context.Context) error {
+	err, _ := ctx.Value(refusalKey{}).(error)
+	return err
 }

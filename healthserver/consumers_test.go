@@ -1,6 +1,8 @@
 package healthserver_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -105,4 +107,40 @@ func TestClosingViewAtShutdown(t *testing.T) {
 	if n := other.stream.count.Load(); n != 0 {
 		t.Errorf("a grpc-go Watch opened after Stop was sent %d messages", n)
 	}
+}
+
+// TestRefusedWatch: a Watch the application's security refused fails with
+// the refusal, except dubbo-go's invoker Watch, which is told SERVING
+// whatever the name until the server is down, then NOT_SERVING.
+func TestRefusedWatch(t *testing.T) {
+	t.Parallel()
+	denied := tri.NewError(tri.CodeUnauthenticated, errors.New("invalid or missing token"))
+	s := healthserver.New(healthserver.WithDrainDelay(time.Hour))
+	_ = s.SetServingStatus("held", healthserver.NotServing)
+	h := s.Handler()
+	refused := func(name string, header http.Header) *watchCall {
+		ctx, cancel := context.WithCancel(healthserver.WithRefusal(context.Background(), denied))
+		stream := headerStream("10.0.0.1:1", header)
+		w := &watchCall{stream: stream, cancel: cancel, done: make(chan struct{})}
+		go func() {
+			defer close(w.done)
+			w.err = h.Watch(ctx, checkReq(name), stream)
+		}()
+		t.Cleanup(func() { cancel(); stream.close(); <-w.done })
+		return w
+	}
+	for _, header := range []http.Header{grpcGoHeader, dubboClientHeader, clientHealthHeader} {
+		w := refused("held", header)
+		w.expectEnd(t, tri.CodeUnauthenticated)
+	}
+	if _, err := h.Check(healthserver.WithRefusal(context.Background(), denied), checkReq("")); tri.CodeOf(err) != tri.CodeUnauthenticated {
+		t.Errorf("a refused Check: %v", err)
+	}
+	unknown := refused("no.Such", invokerHeader)
+	unknown.expectNext(t, healthserver.Serving) // tells nothing of the name
+	held := refused("held", invokerHeader)
+	held.expectNext(t, healthserver.Serving)
+	s.Shutdown()
+	unknown.expectNext(t, healthserver.NotServing)
+	held.expectNext(t, healthserver.NotServing)
 }

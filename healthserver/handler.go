@@ -44,6 +44,9 @@ func (s *Server) Handler() *Handler {
 // listener: a service exported only elsewhere is unknown. The response is
 // shared and must not be modified.
 func (h *Handler) Check(ctx context.Context, req *triple_health.HealthCheckRequest) (*triple_health.HealthCheckResponse, error) {
+	if err := refusalOf(ctx); err != nil {
+		return nil, err
+	}
 	name := req.GetService()
 	if err := h.s.checkName(name); err != nil {
 		return nil, wireError(err)
@@ -60,6 +63,9 @@ func (h *Handler) Check(ctx context.Context, req *triple_health.HealthCheckReque
 // the limit (WithMaxListServices), and with Unimplemented when List is
 // turned off (WithoutList).
 func (h *Handler) List(ctx context.Context, _ *triple_health.HealthListRequest) (*triple_health.HealthListResponse, error) {
+	if err := refusalOf(ctx); err != nil {
+		return nil, err
+	}
 	if !h.s.opts.listEnabled {
 		return nil, errListDisabled()
 	}
@@ -106,6 +112,12 @@ func (h *Handler) List(ctx context.Context, _ *triple_health.HealthListRequest) 
 // whatever name they watch; opened after Stop, they get NOT_SERVING before
 // they end. Every other client, and any Watch with the WatcherHeader, gets
 // the true status.
+//
+// A request that the application's security refused (WithRefusal) fails
+// with its error, except the Watch of dubbo-go's invoker, which sends no
+// credentials: it is sent SERVING, whatever the name, until the server is
+// down, then NOT_SERVING, so that its consumer still drops the provider at
+// once when it shuts down.
 func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckRequest, stream triple_health.Health_WatchServer) error {
 	name := req.GetService()
 	if err := h.s.checkName(name); err != nil {
@@ -113,6 +125,14 @@ func (h *Handler) Watch(ctx context.Context, req *triple_health.HealthCheckReque
 	}
 	conn := stream.Conn()
 	v := viewOf(conn.RequestHeader())
+	if err := refusalOf(ctx); err != nil {
+		if v != closingView {
+			return err
+		}
+		// dubbo-go's invoker sends no credentials: it is told when the
+		// server closes, and nothing else.
+		v = lifecycleView
+	}
 	if h.s.lifecycleNow().refusesWatches() {
 		return refuse(v, stream)
 	}
@@ -140,7 +160,7 @@ type watchView struct {
 // one that got none backs off. dubbo-go's invoker never reopens, and is
 // told NOT_SERVING first so that it drops the provider.
 func refuse(v view, stream triple_health.Health_WatchServer) error {
-	if v == closingView {
+	if v != trueView {
 		_ = stream.Send(response(NotServing))
 	}
 	return errDraining()

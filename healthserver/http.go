@@ -2,7 +2,11 @@ package healthserver
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 )
 
 // The paths of the HTTP view.
@@ -21,6 +25,10 @@ const (
 //	                             404 when it is unknown, 400 when it is over
 //	                             the length limit or not UTF-8; NAME
 //	                             defaults to "", the whole server
+//
+// A 400 body repeats at most the first 64 bytes of the name, with invalid
+// UTF-8 replaced, so that a client cannot make the server write back what
+// it sent.
 //
 // Bodies are small JSON objects, {"status":"SERVING"} and the like. HEAD is
 // answered like GET without a body; other methods get 405. Other paths get
@@ -56,7 +64,8 @@ func (v *httpView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.URL.Query().Get("service")
 	if err := v.s.checkName(name); err != nil {
-		writeView(w, r, http.StatusBadRequest, viewBody{Service: &name, Status: "ERROR", Error: "invalid service name"})
+		echo := echoName(name)
+		writeView(w, r, http.StatusBadRequest, viewBody{Service: &echo, Status: "ERROR", Error: v.nameError(err)})
 		return
 	}
 	st, ok := v.s.statusFor(name, scopeOf(r.Context()))
@@ -78,4 +87,31 @@ func writeView(w http.ResponseWriter, r *http.Request, code int, body viewBody) 
 		return
 	}
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// maxEcho is the most of an invalid name, in bytes, that a 400 body
+// repeats.
+const maxEcho = 64
+
+// echoName returns what a 400 body shows of an invalid name: at most its
+// first maxEcho bytes, cut at a character boundary and marked "...", with
+// invalid UTF-8 replaced by U+FFFD.
+func echoName(name string) string {
+	cut := ""
+	if len(name) > maxEcho {
+		i := maxEcho
+		for i > 0 && !utf8.RuneStart(name[i]) {
+			i--
+		}
+		name, cut = name[:i], "..."
+	}
+	return strings.ToValidUTF8(name, "\uFFFD") + cut
+}
+
+// nameError says what is wrong with a name checkName refused.
+func (v *httpView) nameError(err error) string {
+	if errors.Is(err, ErrNameTooLong) {
+		return fmt.Sprintf("invalid service name: longer than the limit of %d bytes", v.s.opts.maxNameLength)
+	}
+	return "invalid service name: not valid UTF-8"
 }

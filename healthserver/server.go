@@ -24,8 +24,9 @@ type Server struct {
 	runner  *healthcheck.Runner
 	watches *watchCounter
 
-	known knownSet                 // read without a lock
-	ready atomic.Pointer[scopeSet] // scopes whose services are all exported
+	known   knownSet                 // read without a lock
+	ready   atomic.Pointer[scopeSet] // scopes whose services are all exported
+	lifeNow atomic.Uint32            // life, for readers without mu
 
 	mu         sync.Mutex
 	entries    map[string]*entry // known services and watched names

@@ -87,6 +87,7 @@ func (s *Server) moveLocked(life lifecycle) {
 	}
 	from := s.life
 	s.life = life
+	s.lifeNow.Store(uint32(life))
 	switch {
 	case !from.down() && life.down():
 		s.pending = append(s.pending, event{note: "shutting down: every service is NOT_SERVING"})
@@ -96,9 +97,7 @@ func (s *Server) moveLocked(life lifecycle) {
 	s.refreshAllLocked()
 }
 
-// lifecycleNow returns the lifecycle, for callers that do not hold mu.
+// lifecycleNow returns the lifecycle without taking mu.
 func (s *Server) lifecycleNow() lifecycle {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.life
+	return lifecycle(s.lifeNow.Load())
 }

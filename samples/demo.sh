@@ -18,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "demo: FAILED: $*" >&2; [ -f "$work/server.log" ] && tail -20 "$work/server.log" >&2; exit 1; }
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (%ds)\n' "$*" "$SECONDS"; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port=${PORT:-}
@@ -86,4 +86,4 @@ cat "$work/watch.out"
 grep -q "^watch greet.GreetService: NOT_SERVING$" "$work/watch.out" || fail "the Watch did not see NOT_SERVING"
 grep -q "stream ended: Unavailable" "$work/watch.out" || fail "the Watch did not end"
 
-printf '\ndemo: all steps showed what they should.\n'
+printf '\ndemo: all steps showed what they should (%ds).\n' "$SECONDS"

@@ -18,6 +18,9 @@
 //   - MeasureHandler: the same Watch calls on the health handlers alone, in
 //     process, without a transport.
 //   - RunGoBench: the in-process Go benchmarks of a package, parsed.
+//   - RunConsumers: registry consumers (the test consumers, with and
+//     without clienthealth, through an embedded etcd) through a provider's
+//     NOT_SERVING, SERVING and SIGTERM: when they stop and start calling it.
 //
 // cmd/benchrun orchestrates a whole run and writes the table; see its doc.
 package bench

@@ -196,12 +196,18 @@ func (s *discardTripleStream) ResponseHeader() http.Header    { return nil }
 func (s *discardTripleStream) ResponseTrailer() http.Header   { return nil }
 func (s *discardTripleStream) Conn() tri.StreamingHandlerConn { return peerConn{} }
 
-// peerConn is the stream's connection; the handler only asks for its peer.
+// peerConn is the stream's connection; the handler only asks for its peer
+// and its request headers (a grpc-go client's: the true status).
 type peerConn struct {
 	tri.StreamingHandlerConn // nil: any other method panics
 }
 
 func (peerConn) Peer() tri.Peer { return tri.Peer{Addr: "127.0.0.1:1"} }
+
+func (peerConn) RequestHeader() http.Header { return grpcGoHeader }
+
+// grpcGoHeader is the request header of a grpc-go client's Watch.
+var grpcGoHeader = http.Header{"User-Agent": {"grpc-go/1.72.0"}, "Content-Type": {"application/grpc"}}
 
 // discardGRPCStream is a grpc_health_v1.Health_WatchServer that discards
 // what it is sent.

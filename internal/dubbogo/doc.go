@@ -24,16 +24,25 @@
 //	                   module path, installs nothing and says so
 //	servicemap.go      common.ServiceMap entries of the health        TestSIGTERMDuringWatch, TestPerPort,
 //	                   service are removed and restored               TestOwnStore
-//	filter.go          the health service's filter chain replaces     TestProbeUnderBusinessSaturation
-//	                   dubbo-go's default provider chain
+//	filter.go          the health service's filter chain: the         TestHealthHonoursToken,
+//	                   server's provider filters without limiters,    TestHealthHonoursProviderFilters,
+//	                   graceful-shutdown counting and the like, each  TestPublicProbes,
+//	                   wrapped to give refusals a code; none when     TestShutdownWithSecuredHealth,
+//	                   health is public                               TestProbeUnderBusinessSaturation
+//	recvlimit.go       the health service's own copies of the         TestRequestLimitOverUserConfig
+//	                   Triple protocol configurations, with the
+//	                   4 KiB receive limit
 //	shutdown.go        graceful-shutdown callbacks: NOT_SERVING       TestSIGTERMDuringWatch, TestLoadOwnSignal
 //	                   before listeners close; checkers stop last
 //	signal.go          a second listener of the shutdown signals      TestSIGTERMDuringWatch
-//	httphost.go        base.HTTPHandlerHost: /healthz and /readyz on  TestHTTPView
-//	                   each Triple port, beside the program's handler
+//	httphost.go        base.HTTPHandlerHost: /healthz and /readyz on  TestHTTPView, TestAttachedHTTPHandler,
+//	                   each Triple port behind the health service's   TestHealthHonoursToken
+//	                   filters, left to the program's own handler
+//	                   unless health is public
 //	probe.go           metrics/probe.RegisterReadiness: dubbo-go's    TestProbeServerReadiness
 //	                   Kubernetes readiness probe follows ""
 //
 // Checked against dubbo-go v3.3.2. The root package calls Install once, from
-// its init, with what the hooks need to reach the store and the switches.
+// its init, with what the hooks need to reach the store and the switches,
+// and SetPublicProbes with the switch that makes health public.
 package dubbogo

@@ -119,7 +119,7 @@ func defineService(opts *server.ServiceOptions) (*server.ServiceDefinition, bool
 			server.WithInterface(triple_health.HealthName),
 			onProtocols(ids),
 			server.WithNotRegister(),
-			server.WithFilter(filterName),
+			providerFilters(), receiveLimit(),
 		},
 	}, true
 }

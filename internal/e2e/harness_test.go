@@ -52,10 +52,10 @@ var pinnedTools = []string{"grpc-health-probe", "grpcurl"}
 
 // setUp builds every program into dir and links the pinned tools into
 // dir/bin, which it puts first on PATH, all at once: the test programs in
-// one go build (-race when the tests have it), the embedded etcd (its own
-// module, internal/e2e/etcd, without -race: it is not under test) and the
-// tools, which go tool builds from tools/go.mod. Nothing comes from the
-// system but go and curl.
+// one go build (-race when the tests have it), the samples that TestReadme
+// runs with go run, the embedded etcd (its own module, internal/e2e/etcd,
+// without -race: it is not under test) and the tools, which go tool builds
+// from tools/go.mod. Nothing comes from the system but go and curl.
 func setUp(dir string) error {
 	root, err := moduleRoot()
 	if err != nil {
@@ -88,6 +88,13 @@ func setUp(dir string) error {
 
 	jobs := []func() error{
 		func() error { _, err := goCommand(root, args...); return err },
+		// TestReadme runs the README's go run commands: compile them now
+		// (without -race, as go run does), or a cold build cache spends the
+		// test's wait for the server on the compiler.
+		func() error {
+			_, err := goCommand(root, "build", "./samples/go-server", "./samples/go-client", "./samples/grpc-client")
+			return err
+		},
 		func() error {
 			_, err := goCommand(filepath.Join(root, "internal", "e2e", "etcd"), "build", "-o", bins.etcd, ".")
 			return err

@@ -23,6 +23,7 @@ import (
 	"dubbo.apache.org/dubbo-go/v3/global"
 	"dubbo.apache.org/dubbo-go/v3/graceful_shutdown"
 	"dubbo.apache.org/dubbo-go/v3/protocol"
+	"dubbo.apache.org/dubbo-go/v3/protocol/triple"
 	"dubbo.apache.org/dubbo-go/v3/registry"
 	"dubbo.apache.org/dubbo-go/v3/server"
 	dubbotls "dubbo.apache.org/dubbo-go/v3/tls"
@@ -40,9 +41,11 @@ func Main() {
 	var (
 		port         = flag.Int("port", 20000, "Triple port")
 		port2        = flag.Int("port2", 0, "a second Triple port, 0 for none")
+		ip           = flag.String("ip", "", "IP the Triple port listens on and registries get, empty for dubbo-go's choice")
 		group        = flag.String("group", "", "group of the Greeter")
 		version      = flag.String("version", "", "version of the Greeter")
-		registryAddr = flag.String("registry", "", "etcd address host:port, empty for none")
+		registryAddr = flag.String("registry", "", "registry address host:port, empty for none")
+		registryKind = flag.String("registry-kind", "etcd", "registry at -registry: etcd or zookeeper")
 		registryType = flag.String("registry-type", "interface", "interface, service or all")
 		app          = flag.String("app", "health-e2e", "application name")
 		drain        = flag.Duration("drain", -1, "health drain delay, -1 for the default")
@@ -66,6 +69,11 @@ func Main() {
 		cpuProfile   = flag.String("cpuprofile", "", "write a CPU profile to this file, from start until stop or shutdown")
 		memProfile   = flag.String("memprofile", "", "write a heap profile to this file at each mem command")
 		notServing   = flag.String("not-serving", "", "a service name set NOT_SERVING before the server serves")
+		token        = flag.String("token", "", "the server's token (server.WithServerToken)")
+		filters      = flag.String("filter", "", "the server's provider filters (server.WithServerFilter), e.g. "+AuthFilter)
+		public       = flag.Bool("public", false, "health.PublicProbes()")
+		attach       = flag.String("attach", "", "attach an HTTP handler to the Triple port: app, routes or guarded")
+		maxRecv      = flag.String("max-recv", "", "the Triple port's triple.max-server-recv-msg-size, e.g. 8mib")
 	)
 	flag.Parse()
 	startProfiles(*cpuProfile, *memProfile)
@@ -82,6 +90,9 @@ func Main() {
 	}
 	if err := health.Configure(hopts...); err != nil {
 		fail(err)
+	}
+	if *public {
+		health.PublicProbes()
 	}
 	addCheckers(*checkTCP, *checkHTTP, *checkGRPC)
 	if *notServing != "" {
@@ -103,9 +114,19 @@ func Main() {
 	shutdown.StepTimeout = "1s"
 	shutdown.OfflineRequestWindowTimeout = "0s"
 
+	var tripleOpts []triple.Option
+	if *maxRecv != "" {
+		tripleOpts = append(tripleOpts, triple.WithMaxServerRecvMsgSize(*maxRecv))
+	}
 	opts := []server.ServerOption{
-		server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri"), protocol.WithPort(*port)),
+		server.WithServerProtocol(protocol.WithTriple(tripleOpts...), protocol.WithID("tri"), protocol.WithPort(*port), protocol.WithIp(*ip)),
 		server.SetServerShutdown(shutdown),
+	}
+	if *token != "" {
+		opts = append(opts, server.WithServerToken(*token))
+	}
+	if *filters != "" {
+		opts = append(opts, server.WithServerFilter(*filters))
 	}
 	if *port2 != 0 {
 		opts = append(opts, server.WithServerProtocol(protocol.WithTriple(), protocol.WithID("tri2"), protocol.WithPort(*port2)))
@@ -116,7 +137,15 @@ func Main() {
 	}
 	var regOpts []registry.Option
 	if *registryAddr != "" {
-		regOpts = append(regOpts, registry.WithEtcdV3(), registry.WithAddress(*registryAddr), registry.WithTimeout(3*time.Second))
+		regOpts = append(regOpts, registry.WithAddress(*registryAddr), registry.WithTimeout(3*time.Second))
+		switch *registryKind {
+		case "etcd":
+			regOpts = append(regOpts, registry.WithEtcdV3())
+		case "zookeeper":
+			regOpts = append(regOpts, registry.WithZookeeper())
+		default:
+			fail(fmt.Errorf("unknown -registry-kind %q", *registryKind))
+		}
 		switch *registryType {
 		case "service":
 			regOpts = append(regOpts, registry.WithRegisterService())
@@ -178,6 +207,15 @@ func Main() {
 	}
 	if err := registerConfigured(srv); err != nil {
 		fail(err)
+	}
+	if *attach != "" {
+		h, err := attachedHandler(*attach)
+		if err == nil {
+			err = srv.AttachHTTPHandler(h)
+		}
+		if err != nil {
+			fail(err)
+		}
 	}
 	go control(srv)
 	if err := srv.Serve(); err != nil {

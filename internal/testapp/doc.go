@@ -5,7 +5,11 @@
 // which also links dubbo-go's built-in health service).
 //
 // Flags pick the port, group, version, registry, TLS and shutdown timings,
-// and the configurations of configs.go and load.go: a server-wide group and
+// the application's security: a server token (-token), provider filters
+// (-filter; the test server registers its own, e2e-auth, which wants the
+// header x-e2e-auth: ok), public health (-public), an HTTP handler attached
+// to the Triple port (-attach) and Triple's receive limit (-max-recv), and
+// the configurations of configs.go and load.go: a server-wide group and
 // version, a Dubbo port, no Triple port, a health store of the program's
 // own, dubbo-go's probe server, and dubbo.Load YAML variants.
 // Lines on stdin control the running process:

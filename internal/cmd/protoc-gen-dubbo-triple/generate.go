@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 )
 
 import (
 	"google.golang.org/protobuf/compiler/protogen"
+	"google.golang.org/protobuf/types/pluginpb"
 )
 
 // Packages the generated stubs refer to.
@@ -21,9 +23,30 @@ const (
 	triplePackage  = protogen.GoImportPath("dubbo.apache.org/dubbo-go/v3/protocol/triple/triple_protocol")
 )
 
+// generator writes the stubs of one plugin run.
+type generator struct {
+	target   protogen.GoImportPath // the package= parameter
+	failFast map[string]bool       // full names of services with fail-fast clients
+	aliased  protogen.GoImportPath // the package whose messages the file being written aliases
+}
+
+// run writes the stubs of every file to generate that has services.
+func (x *generator) run(gen *protogen.Plugin) error {
+	gen.SupportedFeatures = uint64(pluginpb.CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL)
+	for _, file := range gen.Files {
+		if !file.Generate || len(file.Services) == 0 {
+			continue
+		}
+		if err := x.generateFile(gen, file, x.target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // generateFile writes NAME.triple.go for one proto file, and NAME.alias.go
 // when target names a package other than the proto's own.
-func generateFile(gen *protogen.Plugin, file *protogen.File, target protogen.GoImportPath) error {
+func (x *generator) generateFile(gen *protogen.Plugin, file *protogen.File, target protogen.GoImportPath) error {
 	for _, svc := range file.Services {
 		for _, m := range svc.Methods {
 			if m.Desc.IsStreamingClient() {
@@ -42,15 +65,16 @@ func generateFile(gen *protogen.Plugin, file *protogen.File, target protogen.GoI
 		alias := gen.NewGeneratedFile(prefix+".alias.go", target)
 		writeHeader(alias, file, pkgName)
 		writeAliases(alias, file)
-		aliased = file.GoImportPath
+		x.aliased = file.GoImportPath
 	} else {
 		target = file.GoImportPath
-		aliased = ""
+		x.aliased = ""
 	}
 	g := gen.NewGeneratedFile(prefix+".triple.go", target)
 	writeHeader(g, file, pkgName)
+	writeVersionGuard(g)
 	for _, svc := range file.Services {
-		writeService(g, svc)
+		x.writeService(g, svc)
 	}
 	return nil
 }
@@ -63,25 +87,46 @@ func writeHeader(g *protogen.GeneratedFile, file *protogen.File, pkg protogen.Go
 	g.P()
 }
 
+// writeVersionGuard makes the stubs fail to compile against a dubbo-go whose
+// Triple package is older than the one they were written for, with a
+// message that says so, instead of failing on whatever symbol is missing.
+// dubbo-go's triple_protocol declares one IsAtLeastVersion constant per
+// version its generated code may require (0.1.0 in v3.3.0 to v3.3.2).
+func writeVersionGuard(g *protogen.GeneratedFile) {
+	g.P("// This is a compile-time check that the dubbo-go Triple package linked is")
+	g.P("// at least the version these stubs were written for. If it fails, update")
+	g.P("// dubbo-go, or regenerate the stubs with an older protoc-gen-dubbo-triple.")
+	g.P("const _ = ", g.QualifiedGoIdent(triplePackage.Ident("IsAtLeastVersion0_1_0")))
+	g.P()
+}
+
 // writeAliases declares every message and enum of file, and every enum value,
 // under the same name in the generated package.
 func writeAliases(g *protogen.GeneratedFile, file *protogen.File) {
+	// Messages and enums are written in the order of their Go names, so
+	// the file does not depend on the order of declarations in the .proto.
+	var msgs []*protogen.Message
 	var enums []*protogen.Enum
 	enums = append(enums, file.Enums...)
-	var walk func(msgs []*protogen.Message)
-	walk = func(msgs []*protogen.Message) {
-		for _, m := range msgs {
+	var walk func(list []*protogen.Message)
+	walk = func(list []*protogen.Message) {
+		for _, m := range list {
 			if m.Desc.IsMapEntry() {
 				continue
 			}
-			g.P("// ", m.GoIdent.GoName, " is ", m.Desc.FullName(), " from ", m.GoIdent.GoImportPath, ".")
-			g.P("type ", m.GoIdent.GoName, " = ", g.QualifiedGoIdent(m.GoIdent))
-			g.P()
+			msgs = append(msgs, m)
 			enums = append(enums, m.Enums...)
 			walk(m.Messages)
 		}
 	}
 	walk(file.Messages)
+	sort.Slice(msgs, func(i, j int) bool { return msgs[i].GoIdent.GoName < msgs[j].GoIdent.GoName })
+	sort.Slice(enums, func(i, j int) bool { return enums[i].GoIdent.GoName < enums[j].GoIdent.GoName })
+	for _, m := range msgs {
+		g.P("// ", m.GoIdent.GoName, " is ", m.Desc.FullName(), " from ", m.GoIdent.GoImportPath, ".")
+		g.P("type ", m.GoIdent.GoName, " = ", g.QualifiedGoIdent(m.GoIdent))
+		g.P()
+	}
 	for _, e := range enums {
 		g.P("// ", e.GoIdent.GoName, " is ", e.Desc.FullName(), " from ", e.GoIdent.GoImportPath, ".")
 		g.P("type ", e.GoIdent.GoName, " = ", g.QualifiedGoIdent(e.GoIdent))
@@ -104,7 +149,7 @@ func writeAliases(g *protogen.GeneratedFile, file *protogen.File) {
 
 // writeService writes the client, the handler interface and the service info
 // of one service.
-func writeService(g *protogen.GeneratedFile, svc *protogen.Service) {
+func (x *generator) writeService(g *protogen.GeneratedFile, svc *protogen.Service) {
 	name := svc.GoName
 	full := string(svc.Desc.FullName())
 	clientImpl := lowerFirst(name) + "Client"
@@ -125,19 +170,19 @@ func writeService(g *protogen.GeneratedFile, svc *protogen.Service) {
 	g.P("// ", name, " is a client for the ", full, " service.")
 	g.P("type ", name, " interface {")
 	for _, m := range svc.Methods {
-		g.P(m.GoName, clientSignature(g, m))
+		g.P(m.GoName, x.clientSignature(g, m))
 	}
 	g.P("}")
 	g.P()
 	g.P("// New", name, " returns a client for the ", full, " service on the")
 	g.P("// servers that cli reaches. opts configure the reference, as for any dubbo-go service.")
-	if failFast[full] {
+	if x.failFast[full] {
 		g.P("// The reference is fail-fast unless opts choose another cluster: a call")
 		g.P("// goes to one server and is not retried on another.")
 	}
 	g.P("func New", name, "(cli *", g.QualifiedGoIdent(clientPackage.Ident("Client")), ", opts ...",
 		g.QualifiedGoIdent(clientPackage.Ident("ReferenceOption")), ") (", name, ", error) {")
-	if failFast[full] {
+	if x.failFast[full] {
 		// The fail-fast cluster must be linked for the option to work.
 		g.Import("dubbo.apache.org/dubbo-go/v3/cluster/cluster/failfast")
 		g.P("opts = append([]", g.QualifiedGoIdent(clientPackage.Ident("ReferenceOption")), "{", g.QualifiedGoIdent(clientPackage.Ident("WithClusterFailFast")), "()}, opts...)")
@@ -154,7 +199,7 @@ func writeService(g *protogen.GeneratedFile, svc *protogen.Service) {
 	g.P("}")
 	g.P()
 	for _, m := range svc.Methods {
-		writeClientMethod(g, clientImpl, m)
+		x.writeClientMethod(g, clientImpl, m)
 	}
 	g.P("// ", name, "_ClientInfo describes ", full, " to dubbo-go's client.")
 	g.P("var ", name, "_ClientInfo = ", g.QualifiedGoIdent(clientPackage.Ident("ClientInfo")), "{")
@@ -167,7 +212,7 @@ func writeService(g *protogen.GeneratedFile, svc *protogen.Service) {
 	g.P("// ", name, "Handler is an implementation of the ", full, " service.")
 	g.P("type ", name, "Handler interface {")
 	for _, m := range svc.Methods {
-		g.P(m.GoName, handlerSignature(g, m))
+		g.P(m.GoName, x.handlerSignature(g, m))
 	}
 	g.P("}")
 	g.P()
@@ -179,7 +224,7 @@ func writeService(g *protogen.GeneratedFile, svc *protogen.Service) {
 	g.P()
 	for _, m := range svc.Methods {
 		if m.Desc.IsStreamingServer() {
-			writeServerStream(g, svc, m)
+			x.writeServerStream(g, svc, m)
 		}
 	}
 	g.P("// ", name, "_ServiceInfo describes ", full, " to dubbo-go's server.")
@@ -188,35 +233,35 @@ func writeService(g *protogen.GeneratedFile, svc *protogen.Service) {
 	g.P("ServiceType: (*", name, "Handler)(nil),")
 	g.P("Methods: []", g.QualifiedGoIdent(commonPackage.Ident("MethodInfo")), "{")
 	for _, m := range svc.Methods {
-		writeMethodInfo(g, svc, m)
+		x.writeMethodInfo(g, svc, m)
 	}
 	g.P("},")
 	g.P("}")
 	g.P()
 }
 
-func clientSignature(g *protogen.GeneratedFile, m *protogen.Method) string {
+func (x *generator) clientSignature(g *protogen.GeneratedFile, m *protogen.Method) string {
 	ctx := g.QualifiedGoIdent(contextPackage.Ident("Context"))
 	opt := g.QualifiedGoIdent(clientPackage.Ident("CallOption"))
-	in := msgName(g, m.Input)
+	in := x.msgName(g, m.Input)
 	if m.Desc.IsStreamingServer() {
 		return "(ctx " + ctx + ", req *" + in + ", opts ..." + opt + ") (" + streamClientName(m) + ", error)"
 	}
-	return "(ctx " + ctx + ", req *" + in + ", opts ..." + opt + ") (*" + msgName(g, m.Output) + ", error)"
+	return "(ctx " + ctx + ", req *" + in + ", opts ..." + opt + ") (*" + x.msgName(g, m.Output) + ", error)"
 }
 
-func handlerSignature(g *protogen.GeneratedFile, m *protogen.Method) string {
+func (x *generator) handlerSignature(g *protogen.GeneratedFile, m *protogen.Method) string {
 	ctx := g.QualifiedGoIdent(contextPackage.Ident("Context"))
-	in := msgName(g, m.Input)
+	in := x.msgName(g, m.Input)
 	if m.Desc.IsStreamingServer() {
 		return "(" + ctx + ", *" + in + ", " + streamServerName(m) + ") error"
 	}
-	return "(" + ctx + ", *" + in + ") (*" + msgName(g, m.Output) + ", error)"
+	return "(" + ctx + ", *" + in + ") (*" + x.msgName(g, m.Output) + ", error)"
 }
 
-func writeClientMethod(g *protogen.GeneratedFile, impl string, m *protogen.Method) {
-	out := msgName(g, m.Output)
-	g.P("func (c *", impl, ") ", m.GoName, clientSignature(g, m), " {")
+func (x *generator) writeClientMethod(g *protogen.GeneratedFile, impl string, m *protogen.Method) {
+	out := x.msgName(g, m.Output)
+	g.P("func (c *", impl, ") ", m.GoName, x.clientSignature(g, m), " {")
 	if m.Desc.IsStreamingServer() {
 		g.P("stream, err := c.conn.CallServerStream(ctx, req, ", fmt.Sprintf("%q", m.GoName), ", opts...)")
 		g.P("if err != nil {")
@@ -225,7 +270,7 @@ func writeClientMethod(g *protogen.GeneratedFile, impl string, m *protogen.Metho
 		g.P("return &", lowerFirst(streamClientName(m)), "{stream.(*", g.QualifiedGoIdent(triplePackage.Ident("ServerStreamForClient")), ")}, nil")
 		g.P("}")
 		g.P()
-		writeClientStream(g, m, out)
+		x.writeClientStream(g, m, out)
 		return
 	}
 	g.P("resp := new(", out, ")")
@@ -237,7 +282,7 @@ func writeClientMethod(g *protogen.GeneratedFile, impl string, m *protogen.Metho
 	g.P()
 }
 
-func writeClientStream(g *protogen.GeneratedFile, m *protogen.Method, out string) {
+func (x *generator) writeClientStream(g *protogen.GeneratedFile, m *protogen.Method, out string) {
 	iface := streamClientName(m)
 	impl := lowerFirst(iface)
 	header := g.QualifiedGoIdent(httpPackage.Ident("Header"))
@@ -270,10 +315,10 @@ func writeClientStream(g *protogen.GeneratedFile, m *protogen.Method, out string
 	g.P()
 }
 
-func writeServerStream(g *protogen.GeneratedFile, svc *protogen.Service, m *protogen.Method) {
+func (x *generator) writeServerStream(g *protogen.GeneratedFile, svc *protogen.Service, m *protogen.Method) {
 	iface := streamServerName(m)
 	impl := lowerFirst(iface)
-	out := msgName(g, m.Output)
+	out := x.msgName(g, m.Output)
 	header := g.QualifiedGoIdent(httpPackage.Ident("Header"))
 	g.P("// ", iface, " sends the responses of ", m.Desc.FullName(), ".")
 	g.P("type ", iface, " interface {")
@@ -293,8 +338,8 @@ func writeServerStream(g *protogen.GeneratedFile, svc *protogen.Service, m *prot
 	g.P()
 }
 
-func writeMethodInfo(g *protogen.GeneratedFile, svc *protogen.Service, m *protogen.Method) {
-	in := msgName(g, m.Input)
+func (x *generator) writeMethodInfo(g *protogen.GeneratedFile, svc *protogen.Service, m *protogen.Method) {
+	in := x.msgName(g, m.Input)
 	ctx := g.QualifiedGoIdent(contextPackage.Ident("Context"))
 	g.P("{")
 	g.P("Name: ", fmt.Sprintf("%q", m.GoName), ",")
@@ -325,17 +370,10 @@ func writeMethodInfo(g *protogen.GeneratedFile, svc *protogen.Service, m *protog
 	g.P("},")
 }
 
-// failFast holds the full names of the services whose clients are fail-fast.
-var failFast = map[string]bool{}
-
-// aliased is the Go package whose messages the file being generated declares
-// aliases for; "" when the stubs sit beside the messages.
-var aliased protogen.GoImportPath
-
 // msgName is how generated code names msg: by its alias when the messages are
 // aliased into the stub package, else by its qualified name.
-func msgName(g *protogen.GeneratedFile, msg *protogen.Message) string {
-	if aliased != "" && msg.GoIdent.GoImportPath == aliased {
+func (x *generator) msgName(g *protogen.GeneratedFile, msg *protogen.Message) string {
+	if x.aliased != "" && msg.GoIdent.GoImportPath == x.aliased {
 		return msg.GoIdent.GoName
 	}
 	return g.QualifiedGoIdent(msg.GoIdent)

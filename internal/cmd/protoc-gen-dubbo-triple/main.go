@@ -32,7 +32,6 @@ import (
 
 import (
 	"google.golang.org/protobuf/compiler/protogen"
-	"google.golang.org/protobuf/types/pluginpb"
 )
 
 func main() {
@@ -40,22 +39,21 @@ func main() {
 		fmt.Println("protoc-gen-dubbo-triple", version)
 		return
 	}
-	var flags flag.FlagSet
-	targetPackage := flags.String("package", "", "Go import path to write the stubs into")
+	x, flags := newGenerator()
+	protogen.Options{ParamFunc: flags.Set}.Run(x.run)
+}
+
+// newGenerator returns a generator and the flags that set its parameters.
+func newGenerator() (*generator, *flag.FlagSet) {
+	x := &generator{failFast: map[string]bool{}}
+	flags := flag.NewFlagSet("protoc-gen-dubbo-triple", flag.ContinueOnError)
+	flags.Func("package", "Go import path to write the stubs into", func(v string) error {
+		x.target = protogen.GoImportPath(v)
+		return nil
+	})
 	flags.Func("failfast", "full name of a service whose client is fail-fast", func(name string) error {
-		failFast[name] = true
+		x.failFast[name] = true
 		return nil
 	})
-	protogen.Options{ParamFunc: flags.Set}.Run(func(gen *protogen.Plugin) error {
-		gen.SupportedFeatures = uint64(pluginpb.CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL)
-		for _, file := range gen.Files {
-			if !file.Generate || len(file.Services) == 0 {
-				continue
-			}
-			if err := generateFile(gen, file, protogen.GoImportPath(*targetPackage)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return x, flags
 }

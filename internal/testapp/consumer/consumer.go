@@ -1,6 +1,6 @@
 // Package consumer is the dubbo-go consumer that the end-to-end tests start
 // as a child process: it calls greet.GreetService/Greet in a loop, one call
-// at a time, and prints one line per call on stdout:
+// at a time per reference, and prints one line per call on stdout:
 //
 //	ok ID          the call succeeded; ID is the -id of the server that answered
 //	err MESSAGE    the call failed
@@ -9,11 +9,17 @@
 // (package clienthealth) and cmd/tconsumer-plain without.
 //
 // Flags: -urls "tri://127.0.0.1:A;tri://127.0.0.1:B" calls the servers
-// directly; -registry HOST:PORT finds them in etcd instead (interface-level
-// discovery). -interval is the
-// pause between calls, -timeout the timeout of each. -no-fallback passes
-// clienthealth.WithoutFallback's parameter. The reference uses the failfast
-// cluster, so that a failure is printed instead of being retried elsewhere.
+// directly; -registry HOST:PORT finds them in a registry instead: etcd, or
+// ZooKeeper with -registry-kind zookeeper; -discovery interface (the
+// default) or application (the providers' application is found through the
+// registry's service-name mapping: dubbo-go v3.3.2 never subscribes when the
+// reference names it with provided-by). -interval is the pause between calls,
+// -timeout the timeout of each. -no-fallback passes
+// clienthealth.WithoutFallback's parameter. -cluster is the reference's
+// dubbo-go cluster: failfast, the default, prints a failure instead of
+// retrying it elsewhere; failover is dubbo-go's default cluster. (One process
+// holds one reference: a second reference to the same interface in the same
+// process gets no providers from dubbo-go v3.3.2's etcd registry.)
 package consumer
 
 import (
@@ -40,11 +46,14 @@ const paramNoEligible = "health.no-eligible"
 // Main runs the consumer until it is killed.
 func Main() {
 	var (
-		urls       = flag.String("urls", "", "provider URLs separated by ';'")
-		registryAt = flag.String("registry", "", "etcd address host:port")
-		interval   = flag.Duration("interval", 2*time.Millisecond, "pause between calls")
-		timeout    = flag.Duration("timeout", time.Second, "timeout of each call")
-		noFallback = flag.Bool("no-fallback", false, "fail calls when no provider is eligible")
+		urls         = flag.String("urls", "", "provider URLs separated by ';'")
+		registryAt   = flag.String("registry", "", "registry address host:port")
+		registryKind = flag.String("registry-kind", "etcd", "etcd or zookeeper")
+		discovery    = flag.String("discovery", "interface", "interface or application")
+		interval     = flag.Duration("interval", 2*time.Millisecond, "pause between calls")
+		timeout      = flag.Duration("timeout", time.Second, "timeout of each call")
+		noFallback   = flag.Bool("no-fallback", false, "fail calls when no provider is eligible")
+		cluster      = flag.String("cluster", "failfast", "dubbo-go cluster of the reference: failfast, failover, ...")
 	)
 	flag.Parse()
 
@@ -53,10 +62,24 @@ func Main() {
 	case *urls != "":
 		copts = append(copts, client.WithClientURL(*urls))
 	case *registryAt != "":
-		copts = append(copts, client.WithClientRegistry(
-			registry.WithEtcdV3(), registry.WithAddress(*registryAt), registry.WithTimeout(3*time.Second),
-			// The test servers register at interface level by default.
-			registry.WithRegisterInterface()))
+		ropts := []registry.Option{registry.WithAddress(*registryAt), registry.WithTimeout(3 * time.Second)}
+		switch *registryKind {
+		case "etcd":
+			ropts = append(ropts, registry.WithEtcdV3())
+		case "zookeeper":
+			ropts = append(ropts, registry.WithZookeeper())
+		default:
+			fail(fmt.Errorf("unknown -registry-kind %q", *registryKind))
+		}
+		switch *discovery {
+		case "interface":
+			ropts = append(ropts, registry.WithRegisterInterface())
+		case "application":
+			ropts = append(ropts, registry.WithRegisterService())
+		default:
+			fail(fmt.Errorf("unknown -discovery %q", *discovery))
+		}
+		copts = append(copts, client.WithClientRegistry(ropts...))
 	default:
 		fail(fmt.Errorf("either -urls or -registry"))
 	}
@@ -64,7 +87,7 @@ func Main() {
 	if err != nil {
 		fail(err)
 	}
-	ropts := []client.ReferenceOption{client.WithClusterFailFast(), client.WithRequestTimeout(*timeout)}
+	ropts := []client.ReferenceOption{client.WithCluster(*cluster), client.WithRequestTimeout(*timeout)}
 	if *noFallback {
 		ropts = append(ropts, client.WithParam(paramNoEligible, "fail"))
 	}

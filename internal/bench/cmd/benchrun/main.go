@@ -21,7 +21,13 @@
 //     the server's heap, RSS and goroutines per open stream (the memory of b)
 //     too); and the memory of open Watch calls of the two handlers alone, each
 //     measured in a fresh benchrun process (-measure-handler, internal);
-//  4. the in-process benchmarks of ./healthserver, next to grpc-go's.
+//  4. the in-process benchmarks of ./healthserver, next to grpc-go's;
+//  5. consumers of a registry (an embedded etcd, providers at interface and
+//     application level, the test consumers with clienthealth and without):
+//     how long after NOT_SERVING a provider leaves their load balancing,
+//     how long after SERVING it is back, how long after SIGTERM they stop
+//     calling it, next to the time a grpc-go Watch takes to read the same
+//     change.
 //
 // Targets are interleaved round-robin and each load is repeated (-runs), so
 // that a noisy machine spreads its noise over all of them; the table reports
@@ -86,6 +92,12 @@ type settings struct {
 	Targets         string
 	Profile         string
 	Timeout         time.Duration
+	// Consumer phase: NOT_SERVING rounds, SIGTERM rounds, the pause between
+	// two calls of a consumer, how long a NOT_SERVING lasts.
+	ConsumerBlips     int
+	ConsumerShutdowns int
+	ConsumerInterval  time.Duration
+	ConsumerHold      time.Duration
 }
 
 // results is everything a run measured; results.json holds it.
@@ -104,6 +116,9 @@ type results struct {
 	// HandlerMem is the memory of open Watch calls of the handlers alone,
 	// without a transport, and their delivery of a status change.
 	HandlerMem *struct{ Ours, GRPCGo bench.HandlerWatch } `json:",omitempty"`
+	// Consumers is what registry consumers did through NOT_SERVING and
+	// SIGTERM.
+	Consumers *bench.ConsumersResult `json:",omitempty"`
 	// LoadAvg is the 1-minute load average of the machine at the start
 	// and the end of each phase: other work on it makes the numbers noisy.
 	LoadAvg map[string][2]float64
@@ -149,7 +164,11 @@ func main() {
 	flag.IntVar(&s.Flips, "flips", 4, "status flips timed per fan-out run")
 	flag.IntVar(&s.InprocCount, "inproc-count", 5, "go test -count of the in-process benchmarks")
 	flag.StringVar(&s.InprocBenchtime, "inproc-benchtime", "500ms", "go test -benchtime of the in-process benchmarks")
-	flag.StringVar(&s.Only, "only", "inproc,unary,http,watch", "phases to run")
+	flag.StringVar(&s.Only, "only", "inproc,unary,http,watch,consumers", "phases to run")
+	flag.IntVar(&s.ConsumerBlips, "consumer-blips", 10, "NOT_SERVING rounds of the consumer phase")
+	flag.IntVar(&s.ConsumerShutdowns, "consumer-shutdowns", 5, "SIGTERM rounds of the consumer phase")
+	flag.DurationVar(&s.ConsumerInterval, "consumer-interval", 5*time.Millisecond, "pause between two calls of a consumer (the resolution of its figures)")
+	flag.DurationVar(&s.ConsumerHold, "consumer-hold", time.Second, "how long a NOT_SERVING lasts in the consumer phase")
 	flag.StringVar(&s.Targets, "targets", "a,b,c,d,e,f", "unary targets to load")
 	flag.StringVar(&s.Profile, "profile", "", "directory for the servers' CPU and heap profiles, empty for none")
 	flag.DurationVar(&s.Timeout, "timeout", 15*time.Minute, "the whole run is cancelled after this")
@@ -192,9 +211,11 @@ func validate(s settings) error {
 	case s.Watchers < 1 || s.WatchConns < 1:
 		return errors.New("-watchers and -watch-conns must be at least 1")
 	case slices.ContainsFunc(strings.Split(s.Only, ","), func(p string) bool {
-		return !slices.Contains([]string{"inproc", "unary", "http", "watch"}, p)
+		return !slices.Contains([]string{"inproc", "unary", "http", "watch", "consumers"}, p)
 	}):
-		return fmt.Errorf("-only %q: the phases are inproc, unary, http and watch", s.Only)
+		return fmt.Errorf("-only %q: the phases are inproc, unary, http, watch and consumers", s.Only)
+	case s.ConsumerBlips < 0 || s.ConsumerShutdowns < 0 || s.ConsumerInterval <= 0 || s.ConsumerHold <= 0:
+		return errors.New("-consumer-blips and -consumer-shutdowns must not be negative, -consumer-interval and -consumer-hold positive")
 	case (s.Watchers+s.WatchConns-1)/s.WatchConns > 250:
 		return fmt.Errorf("-watchers %d over -watch-conns %d is more than the 250 streams Go's HTTP/2 server allows per connection", s.Watchers, s.WatchConns)
 	}
@@ -280,6 +301,10 @@ func run(ctx context.Context, s settings) error {
 		l := loadAvg()
 		record("watch", runWatch(ctx, s, bins, tmp, r), l)
 	}
+	if phase("consumers") {
+		l := loadAvg()
+		record("consumers", runConsumers(ctx, s, bins, tmp, r), l)
+	}
 	r.Elapsed = time.Since(r.Started).Round(time.Second)
 
 	table := report(r)
@@ -323,27 +348,51 @@ func measureHandler(ctx context.Context, handler string, s settings, m *bench.Ha
 	return json.Unmarshal(out, m)
 }
 
-// binaries are the servers benchrun builds.
-type binaries struct{ plain, imports, grpc string }
+// binaries are the programs benchrun builds: the servers, and for the
+// consumer phase the test consumers and the embedded etcd.
+type binaries struct{ plain, imports, grpc, consumer, consumerPlain, etcd string }
 
 func build(ctx context.Context, root, dir string) (binaries, error) {
 	b := binaries{
-		plain:   filepath.Join(dir, "plain"),
-		imports: filepath.Join(dir, "imports"),
-		grpc:    filepath.Join(dir, "grpcserver"),
+		plain:         filepath.Join(dir, "plain"),
+		imports:       filepath.Join(dir, "imports"),
+		grpc:          filepath.Join(dir, "grpcserver"),
+		consumer:      filepath.Join(dir, "tconsumer"),
+		consumerPlain: filepath.Join(dir, "tconsumer-plain"),
+		etcd:          filepath.Join(dir, "etcd"),
 	}
-	for _, t := range []struct{ out, pkg string }{
-		{b.plain, "./internal/testapp/cmd/plain"},
-		{b.imports, "./internal/testapp/cmd/imports"},
-		{b.grpc, "./internal/bench/cmd/grpcserver"},
+	for _, t := range []struct{ out, dir, pkg string }{
+		{b.plain, ".", "./internal/testapp/cmd/plain"},
+		{b.imports, ".", "./internal/testapp/cmd/imports"},
+		{b.grpc, ".", "./internal/bench/cmd/grpcserver"},
+		{b.consumer, ".", "./internal/testapp/cmd/tconsumer"},
+		{b.consumerPlain, ".", "./internal/testapp/cmd/tconsumer-plain"},
+		{b.etcd, "internal/e2e/etcd", "."}, // its own module
 	} {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", t.out, t.pkg)
-		cmd.Dir = root
+		cmd.Dir = filepath.Join(root, t.dir)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return b, fmt.Errorf("go build %s: %v\n%s", t.pkg, err, out)
+			return b, fmt.Errorf("go build %s (in %s): %v\n%s", t.pkg, t.dir, err, out)
 		}
 	}
 	return b, nil
+}
+
+// runConsumers runs the consumer phase.
+func runConsumers(ctx context.Context, s settings, bins binaries, tmp string, r *results) error {
+	logf("consumers through etcd: %d NOT_SERVING rounds of %v, %d SIGTERM rounds, a call every %v",
+		s.ConsumerBlips, s.ConsumerHold, s.ConsumerShutdowns, s.ConsumerInterval)
+	dir := filepath.Join(tmp, "consumers")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	res, err := bench.RunConsumers(ctx, bench.ConsumersConfig{
+		Provider: bins.plain, Consumer: bins.consumer, ConsumerPlain: bins.consumerPlain, Etcd: bins.etcd,
+		Dir: dir, Blips: s.ConsumerBlips, Shutdowns: s.ConsumerShutdowns,
+		Interval: s.ConsumerInterval, Hold: s.ConsumerHold,
+	})
+	r.Consumers = res
+	return err
 }
 
 func runGoBench(ctx context.Context, s settings, root, out string, r *results) error {

@@ -23,7 +23,7 @@ func report(r *results) string {
 	fmt.Fprintf(&b, "       numbers are medians of the runs, ratios are ratios of medians (range: min-max of per-round ratios)\n")
 	if len(r.LoadAvg) > 0 {
 		var ls []string
-		for _, ph := range []string{"in-process", "unary+http", "watch"} {
+		for _, ph := range []string{"in-process", "unary+http", "watch", "consumers"} {
 			if l, ok := r.LoadAvg[ph]; ok {
 				ls = append(ls, fmt.Sprintf("%s %.1f->%.1f", ph, l[0], l[1]))
 			}
@@ -221,6 +221,10 @@ func report(r *results) string {
 		tw.Flush()
 	}
 
+	if c := r.Consumers; c != nil {
+		reportConsumers(&b, s, c)
+	}
+
 	if len(goals) > 0 {
 		fmt.Fprintf(&b, "\nGoals\n")
 		tw := newTable(&b)
@@ -402,4 +406,55 @@ func fmtNs(ns float64) string {
 		return fmt.Sprintf("%.1f", ns)
 	}
 	return fmt.Sprintf("%.0f", ns)
+}
+
+// reportConsumers writes section 5: what registry consumers did through
+// NOT_SERVING and SIGTERM, next to the time a grpc-go Watch took to read the
+// same change.
+func reportConsumers(b *strings.Builder, s settings, c *bench.ConsumersResult) {
+	fmt.Fprintf(b, "\n5. Consumers through etcd: providers A and B (interface and application level), one consumer of each kind,\n")
+	fmt.Fprintf(b, "   failfast, a call every %v (the resolution of the times); %d rounds of NOT_SERVING for %v on A, %d SIGTERM rounds\n",
+		c.Interval, s.ConsumerBlips, c.Hold, s.ConsumerShutdowns)
+	fmt.Fprintf(b, "   baseline, a grpc-go Watch of A: NOT_SERVING read %s after the set, SERVING %s, NOT_SERVING %s after SIGTERM;\n",
+		medMax(c.WatchNotServing), medMax(c.WatchServing), medMax(c.WatchShutdown))
+	fmt.Fprintf(b, "   A exits %s after SIGTERM (dubbo-go's consumer wait 2s); times are median (max) over the rounds\n", medMax(c.ProviderExit))
+	tw := newTable(b)
+	fmt.Fprintln(tw, "consumer	last call to A after NOT_SERVING	A's share of calls while NOT_SERVING	first call to A after SERVING	last call to A after SIGTERM	failed calls\t")
+	for _, kind := range bench.ConsumerKinds {
+		f := c.Consumers[kind]
+		if f == nil {
+			continue
+		}
+		removal := "none: stays in"
+		if len(f.Removal) > 0 {
+			removal = medMax(f.Removal)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f%%\t%s\t%s\t%d of %d\t\n", kind, removal, 100*bench.Median(f.ShareDuring),
+			medMax(f.Recovery), medMax(f.ShutdownRemoval), f.Failed, f.Calls)
+	}
+	tw.Flush()
+	for _, kind := range bench.ConsumerKinds {
+		if f := c.Consumers[kind]; f != nil {
+			for _, e := range f.Errors {
+				fmt.Fprintf(b, "   %s error: %.300s\n", kind, e)
+			}
+		}
+	}
+	fmt.Fprintf(b, "   plain dubbo-go consumers keep a provider through a NOT_SERVING (dubbo-health shows their invoker's Watch\n")
+	fmt.Fprintf(b, "   NOT_SERVING only at shutdown) and leave it at SIGTERM; clienthealth consumers route away and back\n")
+}
+
+// medMax prints the median and the largest of ds: "12.0ms (31.0ms)"; 0
+// means no call after the event.
+func medMax(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "-"
+	}
+	f := func(d time.Duration) string {
+		if d == 0 {
+			return "0"
+		}
+		return fmtDur(d)
+	}
+	return fmt.Sprintf("%s (%s)", f(bench.MedianDuration(ds)), f(slices.Max(ds)))
 }

@@ -1,0 +1,13 @@
+package dubbogo
+
+import (
+	"testing"
+)
+
+import (
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
