@@ -271,19 +271,27 @@ func checkAll(t *testing.T, s *healthserver.Server, h *healthserver.Handler, wan
 
 // TestManyServices: adding a service costs the same however many are known
 // (the set of known services is not copied at each add): adding ten times
-// as many takes far less than a hundred times as long. The ratio is
-// measured in the same test, so a busy machine slows both sides.
+// as many takes far less than a hundred times as long, as a copy at each
+// add would. Both sides are measured in the same test, each as the fastest
+// of three rounds, so a busy machine slows both and a burst of load on one
+// round does not count.
 func TestManyServices(t *testing.T) {
 	add := func(n int) time.Duration {
-		s := healthserver.New(healthserver.WithLogger(nil))
-		defer s.Close()
-		start := time.Now()
-		for i := range n {
-			if _, err := s.Export("", fmt.Sprintf("svc%d.Service", i), ""); err != nil {
-				t.Fatal(err)
+		best := time.Duration(0)
+		for range 3 {
+			s := healthserver.New(healthserver.WithLogger(nil))
+			start := time.Now()
+			for i := range n {
+				if _, err := s.Export("", fmt.Sprintf("svc%d.Service", i), ""); err != nil {
+					t.Fatal(err)
+				}
 			}
+			if d := time.Since(start); best == 0 || d < best {
+				best = d
+			}
+			s.Close()
 		}
-		return time.Since(start)
+		return best
 	}
 	add(1000) // warm up
 	small, large := add(2000), add(20000)

@@ -327,10 +327,42 @@ func (s *server) waitExit(timeout time.Duration) int {
 		s.t.Fatalf("server %s did not exit within %v", s.Addr, timeout)
 	}
 	var ee *exec.ExitError
-	if errors.As(s.exitErr, &ee) {
-		return ee.ExitCode()
+	if !errors.As(s.exitErr, &ee) {
+		return 0
 	}
-	return 0
+	code := ee.ExitCode()
+	if code == raceExitCode && s.racesOutsideModuleOnly() {
+		return 0
+	}
+	return code
+}
+
+// raceExitCode is the exit code of a race-built program that reported a
+// data race.
+const raceExitCode = 66
+
+// racesOutsideModuleOnly reports whether the server's log has data race
+// reports and none of them involves this module's code; it logs each one.
+// dubbo-go v3.3.2 and dubbo-getty race now and then in their own code (the
+// Triple server sets up its HTTP server without synchronisation with
+// GracefulStop, for one), with or without this module: such a report is
+// logged, while one that involves this module fails the test.
+func (s *server) racesOutsideModuleOnly() bool {
+	reports := strings.Split(s.logs.String(), "WARNING: DATA RACE")[1:]
+	for _, r := range reports {
+		if i := strings.Index(r, "=================="); i > 0 {
+			r = r[:i]
+		}
+		if strings.Contains(r, "github.com/dubbo-health/health") {
+			s.t.Errorf("server %s: data race:\n%s", s.Addr, r)
+			return false
+		}
+		// The report's first lines: "Read at ... by goroutine N:", then
+		// the function where it happened.
+		lines := strings.Split(strings.TrimSpace(r), "\n")
+		s.t.Logf("server %s: a data race outside this module: %s", s.Addr, strings.TrimSpace(lines[min(1, len(lines)-1)]))
+	}
+	return len(reports) > 0
 }
 
 // dial returns a grpc-go connection to addr, closed when the test ends.
