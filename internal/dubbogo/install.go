@@ -37,6 +37,7 @@ func Install(h Host) {
 			return
 		}
 		host = h
+		checkVersion()
 		registerPostProcessor()
 		installProtocol()
 		registerInternalService()

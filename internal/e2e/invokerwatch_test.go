@@ -15,11 +15,14 @@ import (
 	"dubbo.apache.org/dubbo-go/v3/common/constant"
 	"dubbo.apache.org/dubbo-go/v3/graceful_shutdown"
 	"dubbo.apache.org/dubbo-go/v3/protocol/triple"
+
+	"github.com/dubbo-health/health/internal/dubbogo"
 )
 
 // checkedDubboGo is the dubbo-go version whose consumers
-// healthserver/consumers.go was checked against.
-const checkedDubboGo = "3.3.2"
+// healthserver/consumers.go was checked against, as every touch point of
+// internal/dubbogo was.
+const checkedDubboGo = dubbogo.CheckedVersion
 
 // closingRemover stands in for a consumer's registry directory: dubbo-go's
 // closing events for its service key arrive here.
