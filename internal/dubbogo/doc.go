@@ -41,6 +41,11 @@
 //	                   unless health is public
 //	probe.go           metrics/probe.RegisterReadiness: dubbo-go's    TestProbeServerReadiness
 //	                   Kubernetes readiness probe follows ""
+//	version.go         the release checked against (CheckedVersion):  TestProviderDubboGoVersions (make compat),
+//	                   older ones fail to build, newer ones log once  TestInvokerWatch
+//
+// Beside these, healthserver/consumers.go relies on how dubbo-go v3.3.2's
+// consumers Watch their providers (TestInvokerWatch pins it).
 //
 // Checked against dubbo-go v3.3.2. The root package calls Install once, from
 // its init, with what the hooks need to reach the store and the switches,
