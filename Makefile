@@ -50,8 +50,9 @@ testdeps:
 
 .PHONY: test
 test: testdeps ## Run every test of every module with the race detector, end-to-end tests included; sets up what it needs.
-	@for m in $(MODULES); do echo "go test ($$m)"; \
-		(cd $$m && $(GO) test -race -count=1 -timeout 15m ./...) || exit 1; done
+	@failed=""; for m in $(MODULES); do echo "go test ($$m)"; \
+		(cd $$m && $(GO) test -race -count=1 -timeout 15m ./...) || failed="$$failed $$m"; done; \
+		if [ -n "$$failed" ]; then echo "make test: tests failed in:$$failed"; exit 1; fi
 
 .PHONY: test-zookeeper
 test-zookeeper: testdeps ## The consumers' blip and shutdown scenario against a real ZooKeeper (needs Java and Debian's zookeeper package; not in make test).
@@ -83,7 +84,7 @@ generate: $(PROTOC_GEN_GO) $(PROTOC_GEN_TRIPLE) ## Regenerate triple_health/, th
 	protocomp -I triple_health \
 		--plugin=protoc-gen-dubbo-triple=$(PROTOC_GEN_TRIPLE) \
 		--dubbo-triple_out=. \
-		--dubbo-triple_opt=Mhealth.proto=google.golang.org/grpc/health/grpc_health_v1,package=$(MODULE)/triple_health,module=$(MODULE),failfast=grpc.health.v1.Health \
+		--dubbo-triple_opt=Mhealth.proto=google.golang.org/grpc/health/grpc_health_v1,package=$(MODULE)/triple_health,module=$(MODULE) \
 		health.proto && \
 	protocomp -I samples/greet \
 		--plugin=protoc-gen-go=$(PROTOC_GEN_GO) \

@@ -107,7 +107,8 @@ func (s *Server) refreshAllLocked() {
 // showLocked publishes the status e should show now, with the lifecycle.
 func (s *Server) showLocked(e *entry) {
 	st := s.deriveLocked(e)
+	was := e.state.Load().status
 	if e.show(st, s.life) {
-		s.pending = append(s.pending, event{service: e.name, status: st})
+		s.pending = append(s.pending, event{service: e.name, status: st, first: was == serviceUnknown})
 	}
 }

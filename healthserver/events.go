@@ -1,6 +1,10 @@
 package healthserver
 
 import (
+	"fmt"
+)
+
+import (
 	"github.com/dubbogo/gost/log/logger"
 )
 
@@ -21,6 +25,7 @@ type event struct {
 	status  Status
 	checker string
 	err     error
+	first   bool // the service has just become known
 }
 
 // log returns the logger: gost's global logger, the one dubbo-go sets up,
@@ -53,10 +58,26 @@ func (s *Server) report(events []event) {
 		case e.checker != "":
 			log.Infof("[Health] checker %q of service %q is passing again", e.checker, e.service)
 		default:
-			log.Infof("[Health] service %q is now %s", e.service, e.status)
+			log.Infof("[Health] %s %s %s", describeService(e.service), verb(e.first), e.status)
 			if s.opts.hook != nil {
 				s.opts.hook(Change{Service: e.service, Status: e.status})
 			}
 		}
 	}
+}
+
+// describeService names a service in logs; "" is the whole server.
+func describeService(name string) string {
+	if name == "" {
+		return `the whole server ("")`
+	}
+	return fmt.Sprintf("service %q", name)
+}
+
+// verb says whether a status is a service's first or a change.
+func verb(first bool) string {
+	if first {
+		return "is"
+	}
+	return "is now"
 }

@@ -11,9 +11,11 @@
 //	stream, err := svc.Watch(ctx, req)
 //	for stream.Recv() { fmt.Println(stream.Msg().GetStatus()) }
 //
-// The client is fail-fast by default (one call to the server it reached, no
-// failover retries); pass client.WithClusterFailOver() to NewHealth for
-// dubbo-go's usual behaviour.
+// The client uses the cluster its reference options choose, dubbo-go's
+// failover by default. Note that dubbo-go v3.3.2 keeps a reference's options
+// on its client: an option passed to NewHealth (client.WithClusterFailFast,
+// say) also applies to every reference the client dials afterwards; give a
+// health client with options of its own a client of its own.
 //
 // # Why the messages are aliases
 //

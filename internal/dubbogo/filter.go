@@ -43,7 +43,8 @@ import (
 //     exported, and a name that is not registered gives a nil filter that
 //     panics on each call (protocol_filter_wrapper.go:88-92, 130); the
 //     provider side does not understand "default" or "-name";
-//   - the server's token (server.WithServerToken, provider.token) is copied
+//   - the server's token (server.WithServerToken; a YAML provider.token
+//     reaches no service in v3.3.2, business ones included) is copied
 //     into every service, internal ones included (options.go:532), and
 //     becomes the export URL's "token" parameter (action.go:201), which the
 //     token filter compares with the request's "token" attachment; "true"
@@ -170,7 +171,7 @@ func chainFor(p *global.ProviderConfig, public bool) string {
 		logger.Warnf("[Health] the provider filters %s are not registered (not linked, or a name dubbo-go does not understand on the provider side, such as \"default\" or \"-name\"): health does not run them", strings.Join(unknown, ", "))
 	}
 	if len(enforcing) > 0 {
-		logger.Infof("[Health] health runs the application's provider filters %s: a request they refuse is refused. Kubelet gRPC probes cannot send credentials: to let them in, call health.PublicProbes() or set %s=true", strings.Join(enforcing, ", "), envPublicName)
+		logger.Infof("[Health] health runs the application's provider filters %s: a request they refuse is refused (/healthz excepted). Kubelet gRPC probes cannot send credentials (its httpGet probes can, with httpHeaders): to let them in, call health.PublicProbes() or set %s=true", strings.Join(enforcing, ", "), envPublicName)
 		if isRandomToken(token) {
 			logger.Warnf("[Health] the server's token is random (%q): no client can know the health service's own, so every health request is refused; set a fixed token, or make health public", token)
 		}

@@ -31,9 +31,11 @@ import (
 //
 // Which handler answers /healthz and /readyz on a listener:
 //
-//   - the program attached no handler: the HTTP view, behind the filters of
-//     the health service exported there (see guardOf), which refuse what
-//     they refuse on Check;
+//   - the program attached no handler: the HTTP view, /readyz behind the
+//     filters of the health service exported there (see guardOf), which
+//     refuse what they refuse on Check, and /healthz to everyone (it tells
+//     no more than an open port, and a refused liveness probe restarts the
+//     container);
 //   - the program attached one: that handler, whose own authentication
 //     then applies; it can serve the view behind it
 //     (healthserver.Server.HTTPHandler), scoped to the listener;
@@ -73,6 +75,12 @@ func (m *httpMount) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case user == nil && access == nil:
 			writeRefusal(w, r, http.StatusServiceUnavailable, "the health service is not exported on this port yet")
+			return
+		case user == nil && r.URL.Path == healthserver.LivenessPath:
+			// Liveness tells no more than an open port does, and a
+			// liveness probe refused would have Kubernetes restart the
+			// container: it runs none of the application's filters.
+			m.health.ServeHTTP(w, r)
 			return
 		case user == nil:
 			m.serveGuarded(w, r, access)

@@ -128,6 +128,13 @@ func (p *tripleProtocol) Export(invoker base.Invoker) base.Exporter {
 	if ours {
 		p.trackHealth(tracked, url)
 		tracked.also = p.exportUnderServerKey(invoker, url)
+		// The health service is a service of the listener too: SERVING
+		// while it is served, as the README's status names say.
+		unexport, err := host.Store().Export(url.Location, url.Interface(), "")
+		if err != nil {
+			logger.Warnf("[Health] cannot mark %q SERVING: %v", url.Interface(), err)
+		}
+		tracked.unexport = unexport
 		// The health service is exported after every business service of
 		// its server: "" is true on this listener from now on.
 		host.Store().Ready(url.Location)
@@ -273,13 +280,18 @@ func (i scopedInvoker) Invoke(ctx context.Context, inv base.Invocation) result.R
 	return i.Invoker.Invoke(healthserver.WithScope(ctx, i.scope), inv)
 }
 
-// urlInvoker is an invoker exported under another URL.
+// urlInvoker is an invoker exported a second time, under another URL. The
+// first export owns the invoker: unexporting the second must not destroy
+// it, or dubbo-go's destroyed-invoker URL (no service key) would make the
+// first export's unexport fail with "protocol or ServiceKey is nil".
 type urlInvoker struct {
 	base.Invoker
 	url *common.URL
 }
 
 func (i urlInvoker) GetURL() *common.URL { return i.url }
+
+func (i urlInvoker) Destroy() {}
 
 // trackedExporter undoes the store's record of its export on UnExport.
 type trackedExporter struct {

@@ -15,7 +15,7 @@ func TestProbe(t *testing.T) {
 		probe := func(args ...string) (string, int) {
 			return tool(t, 30*time.Second, "grpc-health-probe", append([]string{"-addr", s.Addr}, args...)...)
 		}
-		for _, svc := range []string{"", "greet.GreetService", "g1/greet.GreetService:1.0.0"} {
+		for _, svc := range []string{"", "greet.GreetService", "g1/greet.GreetService:1.0.0", "grpc.health.v1.Health"} {
 			out, code := probe("-service", svc)
 			if code != 0 || !strings.Contains(out, "status: SERVING") {
 				t.Errorf("probe -service %q: exit %d, %s; want 0 and SERVING", svc, code, out)

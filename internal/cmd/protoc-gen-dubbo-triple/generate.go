@@ -25,9 +25,8 @@ const (
 
 // generator writes the stubs of one plugin run.
 type generator struct {
-	target   protogen.GoImportPath // the package= parameter
-	failFast map[string]bool       // full names of services with fail-fast clients
-	aliased  protogen.GoImportPath // the package whose messages the file being written aliases
+	target  protogen.GoImportPath // the package= parameter
+	aliased protogen.GoImportPath // the package whose messages the file being written aliases
 }
 
 // run writes the stubs of every file to generate that has services.
@@ -176,17 +175,8 @@ func (x *generator) writeService(g *protogen.GeneratedFile, svc *protogen.Servic
 	g.P()
 	g.P("// New", name, " returns a client for the ", full, " service on the")
 	g.P("// servers that cli reaches. opts configure the reference, as for any dubbo-go service.")
-	if x.failFast[full] {
-		g.P("// The reference is fail-fast unless opts choose another cluster: a call")
-		g.P("// goes to one server and is not retried on another.")
-	}
 	g.P("func New", name, "(cli *", g.QualifiedGoIdent(clientPackage.Ident("Client")), ", opts ...",
 		g.QualifiedGoIdent(clientPackage.Ident("ReferenceOption")), ") (", name, ", error) {")
-	if x.failFast[full] {
-		// The fail-fast cluster must be linked for the option to work.
-		g.Import("dubbo.apache.org/dubbo-go/v3/cluster/cluster/failfast")
-		g.P("opts = append([]", g.QualifiedGoIdent(clientPackage.Ident("ReferenceOption")), "{", g.QualifiedGoIdent(clientPackage.Ident("WithClusterFailFast")), "()}, opts...)")
-	}
 	g.P("conn, err := cli.DialWithInfo(", name, "Name, &", name, "_ClientInfo, opts...)")
 	g.P("if err != nil {")
 	g.P("return nil, err")

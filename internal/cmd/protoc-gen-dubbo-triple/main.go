@@ -14,11 +14,10 @@
 //	                     and enum and a constant for every enum value, so
 //	                     users of IMPORT_PATH never import the message package.
 //
-//	failfast=NAME        make the client of service NAME (full proto name)
-//	                     fail-fast by default instead of dubbo-go's failover:
-//	                     one call, no retry on another provider. Health uses
-//	                     it: a health check reports on the server it reached,
-//	                     and a NotFound must not be retried three times.
+// The clients take no reference option of their own: dubbo-go v3.3.2 keeps
+// a reference's options on its client (client/client.go, dial shares the
+// client's reference configuration), so an option a stub added, such as a
+// fail-fast cluster, would apply to every reference the client dials later.
 //
 // Only unary and server-streaming methods are supported; a client-streaming
 // or bidi-streaming method is an error.
@@ -45,14 +44,10 @@ func main() {
 
 // newGenerator returns a generator and the flags that set its parameters.
 func newGenerator() (*generator, *flag.FlagSet) {
-	x := &generator{failFast: map[string]bool{}}
+	x := &generator{}
 	flags := flag.NewFlagSet("protoc-gen-dubbo-triple", flag.ContinueOnError)
 	flags.Func("package", "Go import path to write the stubs into", func(v string) error {
 		x.target = protogen.GoImportPath(v)
-		return nil
-	})
-	flags.Func("failfast", "full name of a service whose client is fail-fast", func(name string) error {
-		x.failFast[name] = true
 		return nil
 	})
 	return x, flags
