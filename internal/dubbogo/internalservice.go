@@ -58,7 +58,8 @@ const (
 	paramServerVersion = "dubbo-health.server-version"
 )
 
-var disabledOnce = make(chan struct{}, 1)
+// disabledOnce logs, once per process, that autoregistration is off.
+var disabledOnce sync.Once
 
 // ourHandler is the handler of the default store that every server
 // exports, made when the first server defines the health service.
@@ -94,11 +95,9 @@ func registerInternalService() {
 // service on each of its Triple protocols, kept out of every registry.
 func defineService(opts *server.ServiceOptions) (*server.ServiceDefinition, bool) {
 	if !host.Enabled() {
-		select {
-		case disabledOnce <- struct{}{}:
+		disabledOnce.Do(func() {
 			logger.Infof("[Health] autoregistration is off: this server serves no health service of dubbo-health")
-		default:
-		}
+		})
 		return nil, false
 	}
 	var ids []string
