@@ -352,11 +352,15 @@ func startCallLog(bin, logPath string, args ...string) (*callLog, error) {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			line, now := sc.Text(), time.Now()
-			switch {
-			case strings.HasPrefix(line, "ok "):
-				c.add(call{at: now, id: strings.TrimPrefix(line, "ok ")})
-			case strings.HasPrefix(line, "err "):
-				c.add(call{at: now, err: strings.TrimPrefix(line, "err ")})
+			// "ok ID TOOK" or "err TOOK MESSAGE" (internal/testapp/consumer).
+			kind, rest, _ := strings.Cut(line, " ")
+			switch kind {
+			case "ok":
+				id, _, _ := strings.Cut(rest, " ")
+				c.add(call{at: now, id: id})
+			case "err":
+				_, msg, _ := strings.Cut(rest, " ")
+				c.add(call{at: now, err: msg})
 			}
 		}
 		_ = c.cmd.Wait()

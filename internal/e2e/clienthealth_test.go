@@ -27,13 +27,35 @@ import (
 // These tests run the test consumers (internal/testapp/consumer) against
 // real test servers: tconsumer links package clienthealth, tconsumer-plain
 // does not. Each consumer calls Greet every 2ms with the failfast cluster
-// and prints "ok ID" or "err MESSAGE" per call.
+// and prints "ok ID TOOK" or "err TOOK MESSAGE" per call.
 
 // call is one call a consumer reported.
 type call struct {
-	at  time.Time // when the test read the line
-	id  string    // the -id of the server that answered; "" on error
-	err string    // the error, "" on success
+	at   time.Time     // when the test read the line
+	took time.Duration // how long the call took, as the consumer measured it
+	id   string        // the -id of the server that answered; "" on error
+	err  string        // the error, "" on success
+}
+
+// start returns when the call began (where the consumer chose its
+// provider), on the test's clock.
+func (c call) start() time.Time { return c.at.Add(-c.took) }
+
+// parseCall reads one line a consumer printed: "ok ID TOOK" or
+// "err TOOK MESSAGE". It reports false for any other line.
+func parseCall(line string, at time.Time) (call, bool) {
+	kind, rest, _ := strings.Cut(line, " ")
+	switch kind {
+	case "ok":
+		id, took, _ := strings.Cut(rest, " ")
+		d, err := time.ParseDuration(took)
+		return call{at: at, took: d, id: id}, err == nil && id != ""
+	case "err":
+		took, msg, _ := strings.Cut(rest, " ")
+		d, err := time.ParseDuration(took)
+		return call{at: at, took: d, err: msg}, err == nil && msg != ""
+	}
+	return call{}, false
 }
 
 // consumer is a test consumer running as a child process, with the calls it
@@ -69,11 +91,8 @@ func startConsumer(t *testing.T, name, bin string, args ...string) *consumer {
 			line := sc.Text()
 			now := time.Now()
 			_, _ = fmt.Fprintln(c.logs, line)
-			switch {
-			case strings.HasPrefix(line, "ok "):
-				c.add(call{at: now, id: strings.TrimPrefix(line, "ok ")})
-			case strings.HasPrefix(line, "err "):
-				c.add(call{at: now, err: strings.TrimPrefix(line, "err ")})
+			if cl, ok := parseCall(line, now); ok {
+				c.add(cl)
 			}
 		}
 		_ = cmd.Wait()

@@ -9,7 +9,8 @@
 // imports nothing of the library: greet.GreetService's messages, a string
 // in field 1 each, go on the wire as wrapperspb.StringValue. Like the
 // library's test consumer, it calls Greet in a loop and prints one line per
-// call: "ok ID" (ID, the server that answered) or "err MESSAGE".
+// call: "ok ID TOOK" (ID, the server that answered; TOOK, how long the call
+// took) or "err TOOK MESSAGE".
 package main
 
 import (
@@ -62,13 +63,15 @@ func main() {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 		resp := new(wrapperspb.StringValue)
+		start := time.Now()
 		err := conn.CallUnary(ctx, []interface{}{wrapperspb.String("e2e")}, resp, "Greet")
+		took := time.Since(start)
 		cancel()
 		if err != nil {
-			fmt.Println("err", strings.Join(strings.Fields(err.Error()), " "))
+			fmt.Println("err", took, strings.Join(strings.Fields(err.Error()), " "))
 		} else {
 			_, id, _ := strings.Cut(resp.GetValue(), " from ")
-			fmt.Println("ok", id)
+			fmt.Println("ok", id, took)
 		}
 		time.Sleep(*interval)
 	}

@@ -2,8 +2,10 @@
 // as a child process: it calls greet.GreetService/Greet in a loop, one call
 // at a time per reference, and prints one line per call on stdout:
 //
-//	ok ID          the call succeeded; ID is the -id of the server that answered
-//	err MESSAGE    the call failed
+//	ok ID TOOK          the call succeeded; ID is the -id of the server that answered
+//	err TOOK MESSAGE    the call failed
+//
+// TOOK is how long the call took, as time.Duration prints it ("12.5ms").
 //
 // Two mains link it: cmd/tconsumer with client-side health checking
 // (package clienthealth) and cmd/tconsumer-plain without.
@@ -97,13 +99,15 @@ func Main() {
 	}
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		start := time.Now()
 		resp, err := svc.Greet(ctx, &greet.GreetRequest{Name: "e2e"})
+		took := time.Since(start)
 		cancel()
 		if err != nil {
-			fmt.Println("err", strings.Join(strings.Fields(err.Error()), " "))
+			fmt.Println("err", took, strings.Join(strings.Fields(err.Error()), " "))
 		} else {
 			_, id, _ := strings.Cut(resp.GetGreeting(), " from ")
-			fmt.Println("ok", id)
+			fmt.Println("ok", id, took)
 		}
 		time.Sleep(*interval)
 	}
