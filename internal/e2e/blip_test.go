@@ -59,14 +59,14 @@ const blipInterval = 20 * time.Millisecond
 // callTimeout is the timeout of each call of the scenario's consumers: far
 // above what a call takes (milliseconds; a few hundred at most on a loaded
 // machine), so that a call in flight on a process that the machine froze
-// is slow, not failed. On the loaded 2-core test machine, race-built
-// processes froze for up to 1.2s at random moments: a thread of the Go
-// runtime that maps memory waits in the kernel (anon_vma_clone) while the
-// VM's proactive reclaim (kdamond, DAMON) walks the process's pages, and
-// every other thread of the process waits for it. With the test
-// consumer's default timeout of 1s, every consumer's call in flight on the
-// frozen provider failed: one failed call per consumer, whatever the step.
-// checkCalls reports such calls as slow.
+// is slow, not failed. On the loaded 2-core test machine (load average
+// above 10), race-built providers stalled for 1.3-2.2s at random moments,
+// and every consumer's call in flight on the stalled provider took that
+// long at once. (A likely cause, seen once in a kernel stack: a runtime
+// thread mapping memory waits in anon_vma_clone while the VM's proactive
+// reclaim, kdamond, walks the process's pages.) With the test consumer's
+// default timeout of 1s each of those calls failed: one failed call per
+// consumer, whatever the step. checkCalls reports such calls as slow.
 const callTimeout = 10 * time.Second
 
 // slowCall is the time above which checkCalls reports a call: the test
