@@ -62,7 +62,7 @@ const blipInterval = 20 * time.Millisecond
 // is slow, not failed. On the loaded 2-core test machine (load average
 // above 10), race-built providers stalled for 1.3-2.2s at random moments,
 // and every consumer's call in flight on the stalled provider took that
-// long at once. (A likely cause, seen once in a kernel stack: a runtime
+// long at once. (A possible cause, not confirmed here: a runtime
 // thread mapping memory waits in anon_vma_clone while the VM's proactive
 // reclaim, kdamond, walks the process's pages.) With the test consumer's
 // default timeout of 1s each of those calls failed: one failed call per
