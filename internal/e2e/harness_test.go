@@ -343,26 +343,79 @@ const raceExitCode = 66
 
 // racesOutsideModuleOnly reports whether the server's log has data race
 // reports and none of them involves this module's code; it logs each one.
-// dubbo-go v3.3.2 and dubbo-getty race now and then in their own code (the
-// Triple server sets up its HTTP server without synchronisation with
-// GracefulStop, for one), with or without this module: such a report is
-// logged, while one that involves this module fails the test.
+// dubbo-go v3.3.2 and dubbo-getty race now and then in their own code, with
+// or without this module: such a report is logged, while one that involves
+// this module fails the test. A report names this module's code when one of
+// its stacks has a frame of ours, but for the known upstream races of
+// upstreamRaces: this module's protocol wrapper is on the stack of dubbo-go's
+// shutdown, whichever code races.
 func (s *server) racesOutsideModuleOnly() bool {
 	reports := strings.Split(s.logs.String(), "WARNING: DATA RACE")[1:]
 	for _, r := range reports {
 		if i := strings.Index(r, "=================="); i > 0 {
 			r = r[:i]
 		}
-		if strings.Contains(r, "github.com/dubbo-health/health") {
+		tops := raceTops(r)
+		known := upstreamRace(tops)
+		if known == "" && strings.Contains(r, "github.com/dubbo-health/health") {
 			s.t.Errorf("server %s: data race:\n%s", s.Addr, r)
 			return false
 		}
-		// The report's first lines: "Read at ... by goroutine N:", then
-		// the function where it happened.
-		lines := strings.Split(strings.TrimSpace(r), "\n")
-		s.t.Logf("server %s: a data race outside this module: %s", s.Addr, strings.TrimSpace(lines[min(1, len(lines)-1)]))
+		if known == "" {
+			known = "outside this module"
+		}
+		s.t.Logf("server %s: a data race %s: %s", s.Addr, known, strings.Join(tops, " and "))
 	}
 	return len(reports) > 0
+}
+
+// raceTops returns the functions where the accesses of a race report
+// happened: the first frame under each "Read at", "Write at", "Previous
+// read at" or "Previous write at" line.
+func raceTops(report string) []string {
+	var tops []string
+	lines := strings.Split(report, "\n")
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		access := strings.HasPrefix(l, "Read at") || strings.HasPrefix(l, "Write at") ||
+			strings.HasPrefix(l, "Previous read at") || strings.HasPrefix(l, "Previous write at") ||
+			strings.HasPrefix(l, "Atomic")
+		if access && i+1 < len(lines) {
+			tops = append(tops, strings.TrimSpace(lines[i+1]))
+		}
+	}
+	return tops
+}
+
+// upstreamRaces are the data races dubbo-go v3.3.2 has in its own code that
+// this module's code is on the stack of: for each, the functions of its two
+// accesses, and why it is not this module's.
+var upstreamRaces = []struct {
+	a, b string
+	why  string
+}{{
+	// triple_protocol/server.go:200 assigns the http.Server in the
+	// goroutine Run starts; GracefulStop (:326) reads it without a lock.
+	// A shutdown soon after the start races with it; this module's
+	// Destroy is only the caller dubbo-go's shutdown goes through.
+	a:   "triple_protocol.(*Server).GracefulStop",
+	b:   "triple_protocol.(*Server).startHttp2",
+	why: "of dubbo-go's own (Triple server start and GracefulStop)",
+}}
+
+// upstreamRace returns why the race whose accesses happened in tops is a
+// known upstream one, or "".
+func upstreamRace(tops []string) string {
+	if len(tops) != 2 {
+		return ""
+	}
+	for _, k := range upstreamRaces {
+		if (strings.Contains(tops[0], k.a) && strings.Contains(tops[1], k.b)) ||
+			(strings.Contains(tops[0], k.b) && strings.Contains(tops[1], k.a)) {
+			return k.why
+		}
+	}
+	return ""
 }
 
 // dial returns a grpc-go connection to addr, closed when the test ends.
