@@ -24,6 +24,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/dubbo-health/health/internal/testapp/consumer/callline"
 )
 
 // ConsumersConfig is what RunConsumers needs: the programs (the test server,
@@ -352,15 +354,8 @@ func startCallLog(bin, logPath string, args ...string) (*callLog, error) {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			line, now := sc.Text(), time.Now()
-			// "ok ID TOOK" or "err TOOK MESSAGE" (internal/testapp/consumer).
-			kind, rest, _ := strings.Cut(line, " ")
-			switch kind {
-			case "ok":
-				id, _, _ := strings.Cut(rest, " ")
-				c.add(call{at: now, id: id})
-			case "err":
-				_, msg, _ := strings.Cut(rest, " ")
-				c.add(call{at: now, err: msg})
+			if cl, ok := callline.Parse(line); ok {
+				c.add(call{at: now, id: cl.ID, err: cl.Err})
 			}
 		}
 		_ = c.cmd.Wait()

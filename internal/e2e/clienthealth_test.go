@@ -21,13 +21,14 @@ import (
 	"google.golang.org/grpc/resolver/manual"
 	"google.golang.org/grpc/status"
 
+	"github.com/dubbo-health/health/internal/testapp/consumer/callline"
 	"github.com/dubbo-health/health/internal/testservice/greet"
 )
 
 // These tests run the test consumers (internal/testapp/consumer) against
 // real test servers: tconsumer links package clienthealth, tconsumer-plain
 // does not. Each consumer calls Greet every 2ms with the failfast cluster
-// and prints "ok ID TOOK" or "err TOOK MESSAGE" per call.
+// and prints one line per call (package callline).
 
 // call is one call a consumer reported.
 type call struct {
@@ -41,21 +42,11 @@ type call struct {
 // provider), on the test's clock.
 func (c call) start() time.Time { return c.at.Add(-c.took) }
 
-// parseCall reads one line a consumer printed: "ok ID TOOK" or
-// "err TOOK MESSAGE". It reports false for any other line.
+// parseCall reads one line a consumer printed (package callline), read at
+// at. It reports false for any other line.
 func parseCall(line string, at time.Time) (call, bool) {
-	kind, rest, _ := strings.Cut(line, " ")
-	switch kind {
-	case "ok":
-		id, took, _ := strings.Cut(rest, " ")
-		d, err := time.ParseDuration(took)
-		return call{at: at, took: d, id: id}, err == nil && id != ""
-	case "err":
-		took, msg, _ := strings.Cut(rest, " ")
-		d, err := time.ParseDuration(took)
-		return call{at: at, took: d, err: msg}, err == nil && msg != ""
-	}
-	return call{}, false
+	c, ok := callline.Parse(line)
+	return call{at: at, took: c.Took, id: c.ID, err: c.Err}, ok
 }
 
 // consumer is a test consumer running as a child process, with the calls it

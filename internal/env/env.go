@@ -4,6 +4,7 @@ package env
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -37,22 +38,13 @@ func Switch(name string, def bool) bool {
 	switch {
 	case v == "":
 		return def
-	case contains(onWords, v):
+	case slices.Contains(onWords, v):
 		return true
-	case contains(offWords, v):
+	case slices.Contains(offWords, v):
 		return false
 	}
 	if _, seen := warned.LoadOrStore(name+"="+raw, struct{}{}); !seen {
 		logger.Warnf("[Health] %s=%q is not understood (use %s): using the default, %v", name, raw, Words, def)
 	}
 	return def
-}
-
-func contains(words []string, v string) bool {
-	for _, w := range words {
-		if w == v {
-			return true
-		}
-	}
-	return false
 }

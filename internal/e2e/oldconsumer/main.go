@@ -9,8 +9,9 @@
 // imports nothing of the library: greet.GreetService's messages, a string
 // in field 1 each, go on the wire as wrapperspb.StringValue. Like the
 // library's test consumer, it calls Greet in a loop and prints one line per
-// call: "ok ID TOOK" (ID, the server that answered; TOOK, how long the call
-// took) or "err TOOK MESSAGE".
+// call in the format of internal/testapp/consumer/callline, which it
+// cannot import: "ok ID TOOK" (ID, the server that answered; TOOK, how long
+// the call took) or "err TOOK MESSAGE".
 package main
 
 import (

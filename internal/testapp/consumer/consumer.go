@@ -1,11 +1,7 @@
 // Package consumer is the dubbo-go consumer that the end-to-end tests start
 // as a child process: it calls greet.GreetService/Greet in a loop, one call
-// at a time per reference, and prints one line per call on stdout:
-//
-//	ok ID TOOK          the call succeeded; ID is the -id of the server that answered
-//	err TOOK MESSAGE    the call failed
-//
-// TOOK is how long the call took, as time.Duration prints it ("12.5ms").
+// at a time per reference, and prints one line per call on stdout, in the
+// format of package callline ("ok ID TOOK" or "err TOOK MESSAGE").
 //
 // Two mains link it: cmd/tconsumer with client-side health checking
 // (package clienthealth) and cmd/tconsumer-plain without.
@@ -38,6 +34,7 @@ import (
 	_ "dubbo.apache.org/dubbo-go/v3/imports"
 	"dubbo.apache.org/dubbo-go/v3/registry"
 
+	"github.com/dubbo-health/health/internal/testapp/consumer/callline"
 	"github.com/dubbo-health/health/internal/testservice/greet"
 )
 
@@ -101,14 +98,14 @@ func Main() {
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 		start := time.Now()
 		resp, err := svc.Greet(ctx, &greet.GreetRequest{Name: "e2e"})
-		took := time.Since(start)
+		c := callline.Call{Took: time.Since(start)}
 		cancel()
 		if err != nil {
-			fmt.Println("err", took, strings.Join(strings.Fields(err.Error()), " "))
+			c.Err = err.Error()
 		} else {
-			_, id, _ := strings.Cut(resp.GetGreeting(), " from ")
-			fmt.Println("ok", id, took)
+			_, c.ID, _ = strings.Cut(resp.GetGreeting(), " from ")
 		}
+		fmt.Println(callline.Format(c))
 		time.Sleep(*interval)
 	}
 }
