@@ -370,21 +370,36 @@ func (s *server) racesOutsideModuleOnly() bool {
 }
 
 // raceTops returns the functions where the accesses of a race report
-// happened: the first frame under each "Read at", "Write at", "Previous
-// read at" or "Previous write at" line.
+// happened: for each access section ("Write at 0x... by goroutine 45:",
+// "Previous read at ..."), its first frame outside Go's standard library
+// (an access made by sync/atomic or net/http is the caller's).
 func raceTops(report string) []string {
 	var tops []string
-	lines := strings.Split(report, "\n")
-	for i, l := range lines {
+	inAccess := false
+	for _, l := range strings.Split(report, "\n") {
 		l = strings.TrimSpace(l)
-		access := strings.HasPrefix(l, "Read at") || strings.HasPrefix(l, "Write at") ||
-			strings.HasPrefix(l, "Previous read at") || strings.HasPrefix(l, "Previous write at") ||
-			strings.HasPrefix(l, "Atomic")
-		if access && i+1 < len(lines) {
-			tops = append(tops, strings.TrimSpace(lines[i+1]))
+		switch {
+		case strings.Contains(l, " at 0x") && strings.HasSuffix(l, ":"):
+			inAccess = true // "Read at 0x... by goroutine 7:", "Previous atomic write at ..."
+		case l == "":
+			inAccess = false
+		case inAccess && !strings.HasPrefix(l, "/") && !strings.HasPrefix(l, "<") && !stdlibFrame(l):
+			tops = append(tops, l)
+			inAccess = false
 		}
 	}
 	return tops
+}
+
+// stdlibFrame reports whether the stack frame fn
+// ("net/http.(*Server).Shutdown()") is a function of Go's standard library,
+// whose package paths have no dot in their first element.
+func stdlibFrame(fn string) bool {
+	if first, _, ok := strings.Cut(fn, "/"); ok {
+		return !strings.Contains(first, ".")
+	}
+	pkg, _, _ := strings.Cut(fn, ".") // "runtime", "sync"; "main" is a program's
+	return pkg != "main"
 }
 
 // upstreamRaces are the data races dubbo-go v3.3.2 has in its own code that
