@@ -10,11 +10,11 @@ import (
 )
 
 // The environment variables that switch the module's parts. Each takes
-// "false", "0", "off", "no" or "disabled" for off and "true", "1", "on",
-// "yes" or "enabled" for on, in any case and with spaces around; unset,
-// empty or any other value (warned about in the log) leaves the part at its
-// default: on for DUBBO_HEALTH_AUTOREGISTER and DUBBO_HEALTH_HTTP, off for
-// DUBBO_HEALTH_PUBLIC. They are read at each export and shutdown step; set
+// "false", "0", "off", "no", "disable" or "disabled" for off and "true",
+// "1", "on", "yes", "enable" or "enabled" for on, in any case and with
+// spaces around; unset, empty or any other value (warned about in the log)
+// leaves the part at its default: on for DUBBO_HEALTH_AUTOREGISTER and
+// DUBBO_HEALTH_HTTP, off for DUBBO_HEALTH_PUBLIC. They are read at each export and shutdown step; set
 // them before the process starts.
 const (
 	// EnvAutoRegister turns autoregistration off, as Disable does.

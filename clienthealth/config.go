@@ -17,9 +17,9 @@ import (
 )
 
 // EnvClient is the environment variable that turns client-side health
-// checking off when set to "false", "0", "off", "no" or "disabled" (the same
-// words as the root package's variables; an unknown value is warned about
-// and leaves it on): routers made afterwards are
+// checking off when set to "false", "0", "off", "no", "disable" or
+// "disabled" (the same words as the root package's variables; an unknown
+// value is warned about and leaves it on): routers made afterwards are
 // left out of their chains, and a router notified of its providers while it
 // is set lets them all through and releases its watches. It is read when a
 // router is made and whenever its providers change.

@@ -22,7 +22,7 @@ var (
 )
 
 // Words describes the accepted words, for documentation and warnings.
-const Words = `"true", "1", "on", "yes", "enabled" or "false", "0", "off", "no", "disabled"`
+const Words = `"true", "1", "on", "yes", "enable", "enabled" or "false", "0", "off", "no", "disable", "disabled"`
 
 var warned sync.Map // name + "=" + value -> struct{}
 
